@@ -1,0 +1,10 @@
+//! `aigate scan` (being built).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> miette::Result<ExitCode> {
+    Err(miette::miette!("`aigate scan` is not built yet"))
+}
