@@ -8,3 +8,5 @@ pub mod engine;
 pub mod git;
 pub mod policy;
 pub mod provenance;
+pub mod gate;
+pub mod report;

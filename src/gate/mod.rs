@@ -1,0 +1,3 @@
+//! The gate: scope and verdict, the composition behind `aigate check`.
+
+pub mod model;
