@@ -97,6 +97,14 @@ impl Repo {
         out
     }
 
+    /// The best common ancestor of `a` and `b`, if they share history.
+    pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>, GitError> {
+        self.repo
+            .merge_base(a, b)
+            .map(|id| id.map(|id| id.detach()))
+            .map_err(|err| self.missing(a, format!("merge-base of {a} and {b}: {err}")))
+    }
+
     fn check_common_history(&self, base: ObjectId, head: ObjectId, base_rev: &str, head_rev: &str) -> Result<(), GitError> {
         match self.repo.merge_base(base, head) {
             Ok(Some(_)) => Ok(()),
