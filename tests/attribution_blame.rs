@@ -1,6 +1,7 @@
 //! Line attribution agrees with `git blame --porcelain base..head -- path`, line by line, on random histories:
 //! AI and human commits inserting, editing, moving blocks, deleting lines, deleting whole files and re-adding
-//! them, over several files. Both sides use git's default diff (Myers with the indent heuristic).
+//! them, over several files, and side branches merged back (git's merge, conflicts resolved to our side).
+//! Both sides use git's default diff (Myers with the indent heuristic).
 
 #[path = "git_fixture/mod.rs"]
 mod fixture;
@@ -39,6 +40,21 @@ fn edit() -> impl Strategy<Value = Edit> {
 
 fn plan() -> impl Strategy<Value = Plan> {
     (any::<bool>(), prop::collection::vec((0..FILES.len(), edit()), 1..4)).prop_map(|(ai, edits)| Plan { ai, edits })
+}
+
+/// One step of the history on main: a commit, or a side branch (from here) merged back after main moved on.
+#[derive(Debug, Clone)]
+enum Step {
+    Commit(Plan),
+    Merge { side: Vec<Plan>, main: Vec<Plan> },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => plan().prop_map(Step::Commit),
+        1 => (prop::collection::vec(plan(), 1..3), prop::collection::vec(plan(), 0..2))
+            .prop_map(|(side, main)| Step::Merge { side, main }),
+    ]
 }
 
 /// Realistic lines: mostly unique statements, with the repeated lines real code has (`}`, blank lines).
@@ -104,33 +120,76 @@ fn write_all(repo: &TempRepo, files: &[Option<Vec<String>>]) {
     }
 }
 
-fn check(plans: Vec<Plan>) -> Result<(), TestCaseError> {
-    let mut repo = TempRepo::new();
-    let mut lines_gen = Lines(0);
-    let mut files: Vec<Option<Vec<String>>> =
-        (0..FILES.len()).map(|i| Some((0..6 + i as u8 * 3).map(|s| lines_gen.make(s.wrapping_mul(37).wrapping_add(5))).collect())).collect();
-    write_all(&repo, &files);
-    let base = repo.commit("base: the state before the change");
-    let mut ai_shas = Vec::new();
-    for (n, plan) in plans.iter().enumerate() {
+/// Re-reads the files from the working tree (after a merge the model follows git's result).
+fn read_all(repo: &TempRepo) -> Vec<Option<Vec<String>>> {
+    FILES
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(repo.path().join(path)).ok().map(|text| text.lines().map(str::to_owned).collect())
+        })
+        .collect()
+}
+
+struct History {
+    repo: TempRepo,
+    lines: Lines,
+    files: Vec<Option<Vec<String>>>,
+    commits: usize,
+}
+
+impl History {
+    fn commit(&mut self, plan: &Plan) {
         for (file, edit) in &plan.edits {
-            apply(&mut files[*file], edit, &mut lines_gen);
+            apply(&mut self.files[*file], edit, &mut self.lines);
         }
-        write_all(&repo, &files);
+        write_all(&self.repo, &self.files);
+        let n = self.commits;
         let message = if plan.ai {
             format!("change {n}\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>")
         } else {
             format!("change {n}")
         };
-        let sha = repo.commit(&message);
-        if plan.ai {
-            ai_shas.push(sha);
+        self.repo.commit(&message);
+        self.commits += 1;
+    }
+
+    fn merge(&mut self, side: &[Plan], main: &[Plan]) {
+        let branch = format!("side{}", self.commits);
+        self.repo.git(&["checkout", "-q", "-b", &branch]);
+        side.iter().for_each(|p| self.commit(p));
+        self.repo.git(&["checkout", "-q", "main"]);
+        self.files = read_all(&self.repo);
+        main.iter().for_each(|p| self.commit(p));
+        let merged = self.repo.git_raw(&["merge", "-q", "--no-ff", "-X", "ours", "-m", "merge", &branch], &[]);
+        if !merged.status.success() {
+            // Conflicts -X ours cannot settle (modify/delete): keep the working tree as git left it.
+            self.repo.git(&["add", "-A"]);
+            self.repo.git(&["commit", "-q", "--no-edit"]);
+        }
+        self.commits += 1;
+        self.files = read_all(&self.repo);
+    }
+}
+
+fn check(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let repo = TempRepo::new();
+    let mut lines_gen = Lines(0);
+    let files: Vec<Option<Vec<String>>> =
+        (0..FILES.len()).map(|i| Some((0..6 + i as u8 * 3).map(|s| lines_gen.make(s.wrapping_mul(37).wrapping_add(5))).collect())).collect();
+    write_all(&repo, &files);
+    let mut history = History { repo, lines: lines_gen, files, commits: 0 };
+    let base = history.repo.commit("base: the state before the change");
+    for step in &steps {
+        match step {
+            Step::Commit(plan) => history.commit(plan),
+            Step::Merge { side, main } => history.merge(side, main),
         }
     }
+    let repo = &history.repo;
 
     let git = repo.open();
     let range = git.range(Some(&base), "HEAD").expect("range");
-    prop_assert_eq!(range.commits.len(), plans.len());
+    prop_assert_eq!(range.commits.len(), history.commits);
     let attribution = attribute(&git, &range, &|_| false).expect("attribution");
     let sha_of = |i: u32| range.commits[i as usize].id.to_string();
 
@@ -155,7 +214,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn attribution_matches_git_blame(plans in prop::collection::vec(plan(), 1..8)) {
-        check(plans)?;
+    fn attribution_matches_git_blame(steps in prop::collection::vec(step(), 1..7)) {
+        check(steps)?;
     }
 }

@@ -331,8 +331,12 @@ impl Step<'_> {
             out.push(Rewrite {
                 commit: self.commit,
                 path: change.new_path.clone().unwrap_or_else(|| old_path.clone()),
-                old_lines: hunk.old.clone().map(|l| (BString::from(old_lines[l as usize]), old_state.origins[l as usize])).collect(),
-                new_lines: hunk.new.clone().map(|l| BString::from(new_lines[l as usize])).collect(),
+                old_lines: hunk
+                    .old
+                    .clone()
+                    .filter_map(|l| Some((BString::from(*old_lines.get(l as usize)?), old_state.origins.get(l as usize).copied().flatten())))
+                    .collect(),
+                new_lines: hunk.new.clone().filter_map(|l| new_lines.get(l as usize).map(|t| BString::from(*t))).collect(),
                 hunk,
             });
         }
