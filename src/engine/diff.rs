@@ -67,8 +67,9 @@ enum Compiled {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "detector", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Detector {
-    TestSkipAdded,
-    TestDeleted,
+    // Braced (not unit) variants, so that serde rejects options they do not have.
+    TestSkipAdded {},
+    TestDeleted {},
     AssertionRemoved {
         #[serde(default)]
         per: Per,
@@ -131,7 +132,7 @@ impl DiffSpec {
                 Compiled::Secrets(secrets::Named::compile(names)?)
             }
             Detector::DependencyAdded { allow } => Compiled::Dependencies(deps::compile_allow(allow)?),
-            Detector::TestSkipAdded | Detector::TestDeleted | Detector::AssertionRemoved { .. } => Compiled::Nothing,
+            Detector::TestSkipAdded {} | Detector::TestDeleted {} | Detector::AssertionRemoved { .. } => Compiled::Nothing,
         })
     }
 }
@@ -141,8 +142,8 @@ pub fn check(spec: &DiffSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_
     // Invalid options are reported by `validate` at load time; such a rule finds nothing.
     let Ok(compiled) = spec.compiled() else { return Vec::new() };
     match (&spec.detector, compiled) {
-        (Detector::TestSkipAdded, _) => skips::check(head, base),
-        (Detector::TestDeleted, _) => base.map_or_else(Vec::new, |base| testfns::check_deleted(head, base)),
+        (Detector::TestSkipAdded {}, _) => skips::check(head, base),
+        (Detector::TestDeleted {}, _) => base.map_or_else(Vec::new, |base| testfns::check_deleted(head, base)),
         (Detector::AssertionRemoved { per }, _) => base.map_or_else(Vec::new, |base| assertions::check(*per, head, base)),
         (Detector::SuppressionAdded { .. }, Compiled::Suppressions(allow)) => suppressions::check(allow, head, base),
         (Detector::SecretAdded { min_length, entropy, .. }, Compiled::Secrets(named)) => {

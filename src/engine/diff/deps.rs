@@ -57,6 +57,8 @@ pub(crate) fn check(allow: &GlobSet, head: &SourceFile<'_>, base: Option<&Source
         .map(|d| d.name)
         .collect();
     let mut reported = HashSet::new();
+    let mut at_head = at_head;
+    at_head.sort_by_key(|d| d.at.start);
     at_head
         .into_iter()
         .filter(|d| !known.contains(&d.name) && !allow.is_match(&d.name) && reported.insert(d.name.clone()))

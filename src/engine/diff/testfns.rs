@@ -59,7 +59,7 @@ fn named(lang: Lang) -> Option<&'static Regex> {
 fn titled(lang: Lang) -> Option<&'static Regex> {
     static JS: LazyLock<Regex> =
         LazyLock::new(|| regex(r"\b(?:it|test|specify|xit|xtest)(?:\.(?:only|concurrent|skip|todo|failing))*\s*\("));
-    static RUBY: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:it|specify|scenario|example|xit)\b[ \t]*\(?"));
+    static RUBY: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:it|specify|scenario|example|xit)\b"));
     match lang {
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => Some(&JS),
         Lang::Ruby => Some(&RUBY),
@@ -67,10 +67,11 @@ fn titled(lang: Lang) -> Option<&'static Regex> {
     }
 }
 
-/// The string literal starting at `from` (after blanks), as its byte range and content.
+/// The string literal starting at `from` (after blanks and an opening parenthesis), as its byte
+/// range and content.
 fn literal_at(text: &str, from: usize) -> Option<(Range<usize>, String)> {
     let rest = text.get(from..)?;
-    let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t', '(']).len();
     let start = from + skipped;
     let mut chars = text.get(start..)?.char_indices();
     let (_, quote) = chars.next()?;
