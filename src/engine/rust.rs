@@ -19,7 +19,7 @@
 //! A file syn cannot parse (a syntax error, or nesting deeper than [`MAX_NESTING`]) yields no
 //! hits; [`unparsable`] says why, for the engine to report the file as skipped.
 
-mod api;
+pub(crate) mod api;
 mod panics;
 mod parse;
 mod unsafe_doc;

@@ -23,7 +23,7 @@ struct Item {
 type Api = BTreeMap<String, Vec<Item>>;
 
 /// The module path of a file from its location: `src/a/b.rs` → `crate::a::b`.
-fn module_path(path: &str) -> String {
+pub(crate) fn module_path(path: &str) -> String {
     let rel = path.rsplit_once("src/").map_or(path, |(_, rel)| rel);
     let rel = rel.strip_suffix(".rs").unwrap_or(rel);
     let mut parts: Vec<&str> = vec!["crate"];
