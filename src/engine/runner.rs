@@ -111,6 +111,23 @@ impl Engine {
         &self.options
     }
 
+    /// Whether any invariant can apply to a file at `path` (relative) in `lang`: files no
+    /// invariant covers need not even be read.
+    pub fn is_relevant(&self, path: &str, lang: Option<Lang>) -> bool {
+        let tree_rules = lang.and_then(|l| self.by_lang.get(&l)).is_some_and(|rules| {
+            rules.patterns.iter().chain(&rules.queries).any(|&i| self.invariants[i].applies_to_path(path))
+        });
+        // Waivers are looked for in every source file: a stray one is itself a finding.
+        let hygiene = lang.is_some()
+            && [self.invalid_waiver, self.unused_waiver].iter().flatten().any(|&i| self.invariants[i].applies_to_path(path));
+        tree_rules
+            || hygiene
+            || self.textual.iter().any(|&i| {
+                let inv = &self.invariants[i];
+                inv.language.is_none_or(|l| Some(l) == lang) && inv.applies_to_path(path)
+            })
+    }
+
     /// The findings of one file (at head; `base` is the file at the change's base, if any),
     /// waivers applied. A file the engine cannot analyse yields no findings (see [`Engine::analyse`]).
     pub fn check_file(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Finding> {
