@@ -1,0 +1,305 @@
+//! The engine: for each file, run every applicable invariant (parsing at most once, and only
+//! when the prefilter says a rule can match), then apply waivers.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use ast_grep_core::matcher::MatcherExt;
+use ast_grep_core::tree_sitter::StrDoc;
+use ast_grep_core::{AstGrep, Node};
+use ast_grep_language::SupportLang;
+
+use super::finding::{Finding, Fix, LineIndex};
+use super::lang::Lang;
+use super::prefilter::Prefilter;
+use super::source::{Hit, SourceFile};
+use super::waiver::{self, WaiverHygiene};
+use super::{diff, imports, paths, rust};
+use crate::policy::{Check, Invariant, Policy, PolicyError, Severity};
+
+/// Limits and settings of a run.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Files larger than this (bytes) are skipped with a reason.
+    pub max_file_size: u64,
+    /// The shortest accepted waiver reason, in chars.
+    pub min_waiver_reason: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { max_file_size: 2 * 1024 * 1024, min_waiver_reason: 10 }
+    }
+}
+
+/// What the engine did with one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileOutcome {
+    /// Findings, sorted by position then rule, waivers applied.
+    pub findings: Vec<Finding>,
+    /// Why the file was not analysed, if it was not.
+    pub skipped: Option<String>,
+    /// Whether the file was parsed (false when the prefilter ruled every pattern out).
+    pub parsed: bool,
+}
+
+/// The rules of one language that need a syntax tree.
+#[derive(Default)]
+struct LangRules {
+    patterns: Vec<usize>,
+    queries: Vec<usize>,
+    prefilter: Option<Prefilter>,
+}
+
+pub struct Engine {
+    invariants: Vec<Invariant>,
+    by_lang: HashMap<Lang, LangRules>,
+    /// imports/paths/diff/rust invariants: they read the text, not the tree.
+    textual: Vec<usize>,
+    invalid_waiver: Option<usize>,
+    unused_waiver: Option<usize>,
+    options: EngineOptions,
+}
+
+impl Engine {
+    /// An engine for the enabled invariants of `policy` (severity `off` ones are dropped).
+    pub fn new(policy: &Policy) -> Result<Engine, PolicyError> {
+        Engine::with_options(policy, EngineOptions::default())
+    }
+
+    pub fn with_options(policy: &Policy, options: EngineOptions) -> Result<Engine, PolicyError> {
+        Engine::from_invariants(policy.enabled().cloned().collect(), options)
+    }
+
+    /// An engine for exactly these invariants (e.g. one rule, for `aigate rules test`).
+    pub fn from_invariants(invariants: Vec<Invariant>, options: EngineOptions) -> Result<Engine, PolicyError> {
+        let invariants: Vec<Invariant> = invariants.into_iter().filter(|i| i.severity != Severity::Off).collect();
+        let mut by_lang: HashMap<Lang, LangRules> = HashMap::new();
+        let mut textual = Vec::new();
+        let (mut invalid_waiver, mut unused_waiver) = (None, None);
+        for (i, inv) in invariants.iter().enumerate() {
+            match inv.check.as_ref() {
+                Check::Pattern(_) => by_lang.entry(inv.language.unwrap_or(Lang::Rust)).or_default().patterns.push(i),
+                Check::Query(_) => by_lang.entry(inv.language.unwrap_or(Lang::Rust)).or_default().queries.push(i),
+                Check::Waiver(WaiverHygiene::Invalid) => invalid_waiver = invalid_waiver.or(Some(i)),
+                Check::Waiver(WaiverHygiene::Unused) => unused_waiver = unused_waiver.or(Some(i)),
+                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => textual.push(i),
+            }
+        }
+        for rules in by_lang.values_mut() {
+            let needs = rules.patterns.iter().filter_map(|&i| match invariants[i].check.as_ref() {
+                Check::Pattern(p) => Some(&p.need),
+                _ => None,
+            });
+            rules.prefilter = Some(Prefilter::new(needs).map_err(PolicyError::Engine)?);
+        }
+        Ok(Engine { invariants, by_lang, textual, invalid_waiver, unused_waiver, options })
+    }
+
+    pub fn invariants(&self) -> &[Invariant] {
+        &self.invariants
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// The findings of one file (at head; `base` is the file at the change's base, if any),
+    /// waivers applied. A file the engine cannot analyse yields no findings (see [`Engine::analyse`]).
+    pub fn check_file(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Finding> {
+        self.analyse(head, base).findings
+    }
+
+    /// Like [`Engine::check_file`], also saying whether and why the file was skipped or parsed.
+    pub fn analyse(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> FileOutcome {
+        if head.text.len() as u64 > self.options.max_file_size {
+            return FileOutcome {
+                skipped: Some(format!(
+                    "larger than the size limit ({} bytes > {} bytes)",
+                    head.text.len(),
+                    self.options.max_file_size
+                )),
+                ..FileOutcome::default()
+            };
+        }
+        let mut findings = Vec::new();
+        let mut parsed = false;
+        if let Some(lang) = head.lang
+            && let Some(rules) = self.by_lang.get(&lang)
+            && !head.text.is_empty()
+        {
+            parsed = self.run_tree_rules(lang, rules, head, &mut findings);
+        }
+        for &i in &self.textual {
+            let inv = &self.invariants[i];
+            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path) {
+                continue;
+            }
+            let hits = match inv.check.as_ref() {
+                Check::Imports(spec) => imports::check(spec, head, base),
+                Check::Paths(spec) => paths::check(spec, head, base),
+                Check::Diff(spec) => diff::check(spec, head, base),
+                Check::Rust(spec) => rust::check(spec, head, base),
+                _ => Vec::new(),
+            };
+            findings.extend(hits.into_iter().map(|hit| self.finding_of_hit(inv, head.path, hit)));
+        }
+        self.apply_waivers(head, &mut findings);
+        findings.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
+        FileOutcome { findings, skipped: None, parsed }
+    }
+
+    /// Runs the pattern and query rules of `lang` on `head`; returns whether it parsed.
+    fn run_tree_rules(&self, lang: Lang, rules: &LangRules, head: &SourceFile<'_>, out: &mut Vec<Finding>) -> bool {
+        let applicable = |i: &&usize| self.invariants[**i].applies_to_path(head.path);
+        let mut patterns: Vec<usize> = rules.patterns.iter().filter(applicable).copied().collect();
+        let queries: Vec<usize> = rules.queries.iter().filter(applicable).copied().collect();
+        if !patterns.is_empty()
+            && let Some(prefilter) = &rules.prefilter
+        {
+            let present = prefilter.scan(head.text);
+            patterns.retain(|&i| match self.invariants[i].check.as_ref() {
+                Check::Pattern(p) => present.allows(&p.need),
+                _ => true,
+            });
+        }
+        if patterns.is_empty() && queries.is_empty() {
+            return false;
+        }
+        let Ok(root) = AstGrep::<StrDoc<SupportLang>>::try_new(head.text, lang.ast_grep()) else {
+            return false;
+        };
+        let index = LineIndex::new(head.text);
+        self.run_patterns(&root, &patterns, head, &index, out);
+        for &i in &queries {
+            let inv = &self.invariants[i];
+            if let Check::Query(q) = inv.check.as_ref() {
+                for range in q.run(root.root().get_inner_node(), head.text) {
+                    out.push(self.finding_at(inv, head.path, &index, range, None, None));
+                }
+            }
+        }
+        true
+    }
+
+    /// One traversal for all pattern rules: each node is offered only to the rules whose
+    /// potential kinds include the node's kind (as ast-grep's `CombinedScan`). Unlike
+    /// `CombinedScan`, `ast-grep-ignore` comments are not honoured: the only exemption from an
+    /// invariant is an aigate waiver, which must give a reason.
+    fn run_patterns(
+        &self,
+        root: &AstGrep<StrDoc<SupportLang>>,
+        patterns: &[usize],
+        head: &SourceFile<'_>,
+        index: &LineIndex<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        if patterns.is_empty() {
+            return;
+        }
+        let mut by_kind: Vec<Vec<usize>> = Vec::new();
+        for &i in patterns {
+            if let Check::Pattern(p) = self.invariants[i].check.as_ref() {
+                for &k in &p.kinds {
+                    let k = k as usize;
+                    if by_kind.len() <= k {
+                        by_kind.resize_with(k + 1, Vec::new);
+                    }
+                    by_kind[k].push(i);
+                }
+            }
+        }
+        for node in root.root().dfs() {
+            let Some(candidates) = by_kind.get(node.kind_id() as usize) else { continue };
+            for &i in candidates {
+                let inv = &self.invariants[i];
+                let Check::Pattern(p) = inv.check.as_ref() else { continue };
+                let Some(nm) = p.rule.matcher.match_node(node.clone()) else { continue };
+                let message = p.rule.get_message(&nm);
+                let fix = p.rule.fixer.first().map(|fixer| {
+                    let edit = nm.make_edit(&p.rule.matcher, fixer);
+                    Fix {
+                        start: index.position(edit.position),
+                        end: index.position(edit.position + edit.deleted_length),
+                        replacement: String::from_utf8_lossy(&edit.inserted_text).into_owned(),
+                    }
+                });
+                let node: &Node<'_, StrDoc<SupportLang>> = nm.get_node();
+                out.push(self.finding_at(inv, head.path, index, node.range(), Some(message), fix));
+            }
+        }
+    }
+
+    fn finding_at(
+        &self,
+        inv: &Invariant,
+        path: &str,
+        index: &LineIndex<'_>,
+        range: Range<usize>,
+        message: Option<String>,
+        fix: Option<Fix>,
+    ) -> Finding {
+        Finding {
+            rule_id: inv.id.clone(),
+            severity: inv.severity,
+            message: message.unwrap_or_else(|| inv.message.clone()),
+            path: path.to_string(),
+            start: index.position(range.start),
+            end: index.position(range.end),
+            waived: None,
+            fix,
+        }
+    }
+
+    fn finding_of_hit(&self, inv: &Invariant, path: &str, hit: Hit) -> Finding {
+        Finding {
+            rule_id: inv.id.clone(),
+            severity: inv.severity,
+            message: with_detail(&inv.message, hit.detail.as_deref()),
+            path: path.to_string(),
+            start: hit.start,
+            end: hit.end,
+            waived: None,
+            fix: None,
+        }
+    }
+
+    fn apply_waivers(&self, head: &SourceFile<'_>, findings: &mut Vec<Finding>) {
+        let waivers = waiver::parse(head.text, head.lang);
+        if waivers.is_empty() {
+            return;
+        }
+        let waivable = |id: &str| {
+            self.invariants.iter().find(|i| i.id == id).is_none_or(|i| i.metadata.waivable && i.kind.name() != "waiver")
+        };
+        let problems = waiver::apply(findings, &waivers, &waivable, self.options.min_waiver_reason);
+        for problem in problems {
+            let slot = match problem.kind {
+                WaiverHygiene::Invalid => self.invalid_waiver,
+                WaiverHygiene::Unused => self.unused_waiver,
+            };
+            let Some(inv) = slot.map(|i| &self.invariants[i]) else { continue };
+            if !inv.applies_to_path(head.path) {
+                continue;
+            }
+            findings.push(Finding {
+                rule_id: inv.id.clone(),
+                severity: inv.severity,
+                message: with_detail(&inv.message, Some(&problem.detail)),
+                path: head.path.to_string(),
+                start: problem.start,
+                end: problem.end,
+                waived: None,
+                fix: None,
+            });
+        }
+    }
+}
+
+fn with_detail(message: &str, detail: Option<&str>) -> String {
+    match detail {
+        Some(d) if !d.is_empty() && !message.is_empty() => format!("{message}: {d}"),
+        Some(d) if !d.is_empty() => d.to_string(),
+        _ => message.to_string(),
+    }
+}
