@@ -13,6 +13,7 @@ pub mod runner;
 pub mod rust;
 pub mod source;
 pub mod waiver;
+pub mod walk;
 
 pub use finding::{Finding, Fix, Waived};
 pub use runner::{Engine, EngineOptions, FileOutcome};

@@ -41,7 +41,14 @@ pub struct FileOutcome {
     pub skipped: Option<String>,
     /// Whether the file was parsed (false when the prefilter ruled every pattern out).
     pub parsed: bool,
+    /// Rules that could not run on this file, and why (e.g. nesting beyond a parser's limit).
+    pub notes: Vec<String>,
 }
+
+/// tree-sitter's query cursor tracks match depth in 16 bits: deeper trees give wrong results.
+const MAX_QUERY_DEPTH: usize = 65_000;
+/// syn (the `rust` kind) recurses once per nesting level; beyond this it could exhaust the stack.
+const MAX_SYN_NESTING: usize = 2_000;
 
 /// The rules of one language that need a syntax tree.
 #[derive(Default)]
@@ -104,6 +111,23 @@ impl Engine {
         &self.options
     }
 
+    /// Whether any invariant can apply to a file at `path` (relative) in `lang`: files no
+    /// invariant covers need not even be read.
+    pub fn is_relevant(&self, path: &str, lang: Option<Lang>) -> bool {
+        let tree_rules = lang.and_then(|l| self.by_lang.get(&l)).is_some_and(|rules| {
+            rules.patterns.iter().chain(&rules.queries).any(|&i| self.invariants[i].applies_to_path(path))
+        });
+        // Waivers are looked for in every source file: a stray one is itself a finding.
+        let hygiene = lang.is_some()
+            && [self.invalid_waiver, self.unused_waiver].iter().flatten().any(|&i| self.invariants[i].applies_to_path(path));
+        tree_rules
+            || hygiene
+            || self.textual.iter().any(|&i| {
+                let inv = &self.invariants[i];
+                inv.language.is_none_or(|l| Some(l) == lang) && inv.applies_to_path(path)
+            })
+    }
+
     /// The findings of one file (at head; `base` is the file at the change's base, if any),
     /// waivers applied. A file the engine cannot analyse yields no findings (see [`Engine::analyse`]).
     pub fn check_file(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Finding> {
@@ -123,17 +147,31 @@ impl Engine {
             };
         }
         let mut findings = Vec::new();
+        let mut notes = Vec::new();
         let mut parsed = false;
         if let Some(lang) = head.lang
             && let Some(rules) = self.by_lang.get(&lang)
             && !head.text.is_empty()
         {
-            parsed = self.run_tree_rules(lang, rules, head, &mut findings);
+            parsed = self.run_tree_rules(lang, rules, head, &mut findings, &mut notes);
         }
+        let mut nesting: Option<usize> = None;
         for &i in &self.textual {
             let inv = &self.invariants[i];
             if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path) {
                 continue;
+            }
+            if matches!(inv.check.as_ref(), Check::Rust(_)) && head.lang == Some(Lang::Rust) {
+                let depth = *nesting.get_or_insert_with(|| {
+                    bracket_depth(head.text).max(base.map_or(0, |b| bracket_depth(b.text)))
+                });
+                if depth > MAX_SYN_NESTING {
+                    notes.push(format!(
+                        "`{}` not run: brackets nest {depth} deep (more than {MAX_SYN_NESTING})",
+                        inv.id
+                    ));
+                    continue;
+                }
             }
             let hits = match inv.check.as_ref() {
                 Check::Imports(spec) => imports::check(spec, head, base),
@@ -146,11 +184,18 @@ impl Engine {
         }
         self.apply_waivers(head, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
-        FileOutcome { findings, skipped: None, parsed }
+        FileOutcome { findings, skipped: None, parsed, notes }
     }
 
     /// Runs the pattern and query rules of `lang` on `head`; returns whether it parsed.
-    fn run_tree_rules(&self, lang: Lang, rules: &LangRules, head: &SourceFile<'_>, out: &mut Vec<Finding>) -> bool {
+    fn run_tree_rules(
+        &self,
+        lang: Lang,
+        rules: &LangRules,
+        head: &SourceFile<'_>,
+        out: &mut Vec<Finding>,
+        notes: &mut Vec<String>,
+    ) -> bool {
         let applicable = |i: &&usize| self.invariants[**i].applies_to_path(head.path);
         let mut patterns: Vec<usize> = rules.patterns.iter().filter(applicable).copied().collect();
         let queries: Vec<usize> = rules.queries.iter().filter(applicable).copied().collect();
@@ -171,6 +216,18 @@ impl Engine {
         };
         let index = LineIndex::new(head.text);
         self.run_patterns(&root, &patterns, head, &index, out);
+        if !queries.is_empty() {
+            let depth = tree_depth(root.root().get_inner_node());
+            if depth > MAX_QUERY_DEPTH {
+                for &i in &queries {
+                    notes.push(format!(
+                        "`{}` not run: the syntax tree is {depth} levels deep (tree-sitter queries handle {MAX_QUERY_DEPTH})",
+                        self.invariants[i].id
+                    ));
+                }
+                return true;
+            }
+        }
         for &i in &queries {
             let inv = &self.invariants[i];
             if let Check::Query(q) = inv.check.as_ref() {
@@ -294,6 +351,44 @@ impl Engine {
             });
         }
     }
+}
+
+/// The depth of a syntax tree, walked iteratively.
+fn tree_depth(root: tree_sitter::Node<'_>) -> usize {
+    let mut cursor = root.walk();
+    let (mut depth, mut max) = (0usize, 0usize);
+    loop {
+        if cursor.goto_first_child() {
+            depth += 1;
+            max = max.max(depth);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return max;
+            }
+            depth -= 1;
+        }
+    }
+}
+
+/// An upper estimate of bracket nesting (strings and comments included), in one byte pass.
+fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 fn with_detail(message: &str, detail: Option<&str>) -> String {

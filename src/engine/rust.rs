@@ -1,17 +1,105 @@
-//! syn-based semantic checks for Rust (unsafe without SAFETY, panics in library code, public API changes).
+//! Semantic checks on Rust files with syn (a full parse, so macros-free code is understood as the
+//! compiler sees it; comments, which syn drops, are read from the source lines by span).
 //!
-//! (Placeholder interface; the real spec and checks are being built.)
+//! ```yaml
+//! rust:
+//!   check: unsafe-without-safety   # unsafe block/impl/trait without `// SAFETY:` directly above;
+//!                                  # unsafe fn without a `# Safety` doc section (or `// SAFETY:`)
+//! ---
+//! rust:
+//!   check: panic-in-library        # unwrap/expect/panic!… in library code (not tests, benches,
+//!   calls: [unwrap, expect]        #   examples, build.rs, binaries, fn main, #[cfg(test)] items)
+//!   macros: [panic, todo, unimplemented, unreachable]
+//!   exclude: ['xtask/**']          # optional: more paths that are not library code
+//! ---
+//! rust:
+//!   check: public-api-changed      # a pub item removed, or its signature changed, since base
+//! ```
+//!
+//! A file syn cannot parse (a syntax error, or nesting deeper than [`MAX_NESTING`]) yields no
+//! hits; [`unparsable`] says why, for the engine to report the file as skipped.
 
+pub(crate) mod api;
+mod panics;
+mod parse;
+mod unsafe_doc;
+
+use globset::GlobSet;
 use serde::{Deserialize, Serialize};
 
+pub use self::parse::{MAX_NESTING, unparsable};
+use super::diff::cache::Cached;
 use super::source::{Hit, SourceFile};
 
-/// The `rust:` section of an invariant.
+/// The `rust:` section of an invariant: which check, and its options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RustSpec {}
+#[serde(transparent)]
+pub struct RustSpec {
+    pub check: Check,
+    #[serde(skip)]
+    compiled: Cached<Result<GlobSet, String>>,
+}
+
+/// The syn-based checks, named by `check:`; unknown options are rejected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Check {
+    UnsafeWithoutSafety {},
+    PanicInLibrary {
+        /// Method names whose call may panic.
+        #[serde(default = "panics::default_calls")]
+        calls: Vec<String>,
+        /// Macro names (without `!`) that panic.
+        #[serde(default = "panics::default_macros")]
+        macros: Vec<String>,
+        /// Globs of paths that are not library code, besides the built-in ones.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclude: Vec<String>,
+    },
+    PublicApiChanged {},
+}
+
+impl RustSpec {
+    pub fn new(check: Check) -> RustSpec {
+        RustSpec { check, compiled: Cached::default() }
+    }
+
+    /// Compiles the check's options; the engine calls this when it loads the rule.
+    pub fn validate(&self) -> Result<(), String> {
+        self.excluded().map(|_| ())
+    }
+
+    fn excluded(&self) -> Result<&GlobSet, String> {
+        let extra = match &self.check {
+            Check::PanicInLibrary { exclude, .. } => exclude.as_slice(),
+            _ => &[],
+        };
+        self.compiled.get_or_init(|| panics::compile_exclude(extra)).as_ref().map_err(Clone::clone)
+    }
+}
 
 /// Runs one `rust` invariant on a file (`base` is the file at the change's base, if any).
 pub fn check(spec: &RustSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
-    let _ = (spec, head, base);
-    Vec::new()
+    if !head.path.ends_with(".rs") && head.lang != Some(super::lang::Lang::Rust) {
+        return Vec::new();
+    }
+    match &spec.check {
+        Check::UnsafeWithoutSafety {} => {
+            if !head.text.contains("unsafe") {
+                return Vec::new();
+            }
+            parse::with_file(head.text, |file| unsafe_doc::check(file, head.text)).unwrap_or_default()
+        }
+        Check::PanicInLibrary { calls, macros, .. } => {
+            let Ok(excluded) = spec.excluded() else { return Vec::new() };
+            if excluded.is_match(head.path) {
+                return Vec::new();
+            }
+            parse::with_file(head.text, |file| panics::check(file, calls, macros)).unwrap_or_default()
+        }
+        Check::PublicApiChanged {} => match base {
+            Some(base) => api::check(head, base),
+            None => Vec::new(),
+        },
+    }
 }
