@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use aigate::engine::lang::Lang;
-use aigate::engine::source::SourceFile;
-use aigate::engine::{Engine, EngineOptions};
-use aigate::policy::{KindName, PolicyLoader};
+use aigate::policy::PolicyLoader;
 
-/// One reported match: rule id, path, and 1-based start/end (line, char column).
-type Match = (String, String, (u32, u32), (u32, u32));
+/// One reported match: rule id, path, 1-based start/end (line, char column), and the message
+/// (with metavariables such as `$M` interpolated).
+type Match = (String, String, (u32, u32), (u32, u32), String);
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -89,19 +88,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn files_below(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("read dir").map(|e| e.expect("dir entry").path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_below(root, &path, out);
-        } else {
-            let rel = path.strip_prefix(root).expect("below root");
-            out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
-        }
-    }
-}
-
 /// ast-grep's matches: its lines and columns are 0-based (columns in chars), aigate's 1-based.
 fn run_ast_grep(rules: &Path, root: &Path) -> BTreeSet<Match> {
     let out = Command::new(ast_grep())
@@ -128,26 +114,43 @@ fn run_ast_grep(rules: &Path, root: &Path) -> BTreeSet<Match> {
         };
         let file = m["file"].as_str().expect("file").trim_start_matches("./").to_string();
         let id = m["ruleId"].as_str().expect("ruleId").to_string();
-        matches.insert((id, file, pos("start"), pos("end")));
+        let message = m["message"].as_str().expect("message").to_string();
+        matches.insert((id, file, pos("start"), pos("end"), message));
     }
     matches
 }
 
-/// aigate's matches for the same rule file, every file below `root` checked by the engine.
+/// aigate's matches for the same rule file: `aigate scan --format json --no-builtin --rules DIR .`
+/// run in `root`, exactly as a user would.
 fn run_aigate(rules: &Path, root: &Path) -> BTreeSet<Match> {
-    let policy = PolicyLoader::new().builtin(false).path(rules).load().expect("the rules load in aigate");
-    assert!(policy.invariants().iter().all(|i| i.kind == KindName::Pattern));
-    let engine = Engine::from_invariants(policy.invariants().to_vec(), EngineOptions::default()).expect("engine builds");
-    let mut paths = Vec::new();
-    files_below(root, root, &mut paths);
+    let out = Command::new(env!("CARGO_BIN_EXE_aigate"))
+        .args(["scan", "--format", "json", "--no-builtin", "--rules"])
+        .arg(rules.parent().expect("the rule file is in its own directory"))
+        .arg(".")
+        .current_dir(root)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run aigate scan");
+    // Exit 1 only means "findings at error severity".
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "aigate scan failed ({:?}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("aigate scan --format json emits JSON");
+    let skipped = report["skipped"].as_array().map_or(0, Vec::len);
+    assert_eq!(skipped, 0, "aigate skipped corpus files: {}", report["skipped"]);
     let mut matches = BTreeSet::new();
-    for path in paths {
-        let Some(lang) = Lang::from_path(Path::new(&path)) else { continue };
-        let text = std::fs::read_to_string(root.join(&path)).expect("corpus files are UTF-8");
-        let file = SourceFile { path: &path, lang: Some(lang), text: &text };
-        for f in engine.check_file(&file, None) {
-            matches.insert((f.rule_id, f.path, (f.start.line, f.start.column), (f.end.line, f.end.column)));
-        }
+    for f in report["findings"].as_array().expect("findings array") {
+        let pos = |end: &str| {
+            let n = |k: &str| f[end][k].as_u64().expect("numeric position") as u32;
+            (n("line"), n("column"))
+        };
+        let path = f["path"].as_str().expect("path").trim_start_matches("./").to_string();
+        let id = f["rule_id"].as_str().expect("rule_id").to_string();
+        let message = f["message"].as_str().expect("message").to_string();
+        matches.insert((id, path, pos("start"), pos("end"), message));
     }
     matches
 }
@@ -160,10 +163,10 @@ fn compare(root: &Path, rules: &Path) -> BTreeSet<Match> {
         let mut report = String::from("aigate and ast-grep disagree (- only ast-grep, + only aigate):\n");
         for (sign, set, other) in [("-", &theirs, &ours), ("+", &ours, &theirs)] {
             for m in set.difference(other) {
-                let (id, path, (l1, c1), (l2, c2)) = m;
+                let (id, path, (l1, c1), (l2, c2), message) = m;
                 let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
                 let line = text.lines().nth(*l1 as usize - 1).unwrap_or("").trim_end();
-                report.push_str(&format!("{sign} {path}:{l1}:{c1}-{l2}:{c2} {id}\n      | {line}\n"));
+                report.push_str(&format!("{sign} {path}:{l1}:{c1}-{l2}:{c2} {id}: {message}\n      | {line}\n"));
             }
         }
         panic!("{report}");
