@@ -207,3 +207,37 @@ fn explain_of_an_unknown_id_suggests_similar_ones() {
         .stderr(predicate::str::contains("no invariant `security/eval`"))
         .stderr(predicate::str::contains("security/js-eval"));
 }
+
+/// Examples with a `base` are checked as a change: the same head passes or fails depending on the base.
+#[test]
+fn examples_with_a_base_are_checked_as_a_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = r##"
+id: team/test-deleted
+severity: error
+message: A test was deleted.
+diff:
+  detector: test-deleted
+metadata:
+  rationale: Deleting a failing test hides the failure.
+  examples:
+    invalid:
+      - {path: src/lib.rs, base: "#[test]\nfn a() {}\n#[test]\nfn b() {}\n", head: "#[test]\nfn a() {}\n"}
+    valid:
+      - {path: src/lib.rs, base: "#[test]\nfn a() {}\n", head: "#[test]\nfn a() {}\n"}
+"##;
+    write(dir.path(), "r.yaml", rule);
+    aigate().args(["rules", "test"]).arg(dir.path()).assert().success().stdout(predicate::str::contains("1 passed, 0 failed"));
+    // Give the valid example the larger base: the same head now deletes a test, and the diff shows both versions.
+    write(dir.path(), "r.yaml", &rule.replace(
+        "valid:\n      - {path: src/lib.rs, base: \"#[test]\\nfn a() {}\\n\"",
+        "valid:\n      - {path: src/lib.rs, base: \"#[test]\\nfn a() {}\\n#[test]\\nfn b() {}\\n\"",
+    ));
+    aigate()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("examples.valid[0] (src/lib.rs): expected no finding"))
+        .stdout(predicate::str::contains("    base:\n        1 | #[test]\n        2 | fn a() {}\n        3 | #[test]\n        4 | fn b() {}\n    head:\n        1 | #[test]\n        2 | fn a() {}\n"));
+}
