@@ -258,3 +258,39 @@ fn lang_ext(lang: Lang) -> &'static str {
         Lang::TypeScript => "ts",
     }
 }
+
+/// The built-in pattern rule files are plain ast-grep rule files: ast-grep loads each one unchanged
+/// (aigate's additions live under `metadata`). Files of aigate-only kinds hold no pattern rules, so
+/// a pattern file never mixes in a document ast-grep would reject.
+#[test]
+fn ast_grep_loads_every_pattern_rule_file_unchanged() {
+    let mut files = Vec::new();
+    collect_yaml(&Path::new(MANIFEST).join("rules"), &mut files);
+    let empty = tempfile::tempdir().expect("tempdir");
+    std::fs::write(empty.path().join("x.py"), "x = 1\n").expect("write");
+    let mut pattern_files = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read rule file");
+        let docs: Vec<&str> = text.split("\n---\n").collect();
+        let patterns = docs.iter().filter(|d| d.lines().any(|l| l.starts_with("rule:"))).count();
+        if patterns == 0 {
+            continue;
+        }
+        pattern_files += 1;
+        assert_eq!(patterns, docs.len(), "{} mixes pattern rules with other kinds", file.display());
+        let out = Command::new(ast_grep())
+            .args(["scan", "--json=stream", "--rule"])
+            .arg(&file)
+            .arg(".")
+            .current_dir(empty.path())
+            .output()
+            .expect("run ast-grep");
+        assert!(
+            out.status.success() && out.stdout.is_empty(),
+            "ast-grep does not load {} unchanged: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(pattern_files >= 8, "found {pattern_files} pattern rule files");
+}
