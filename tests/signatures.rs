@@ -11,7 +11,10 @@ use aigate::provenance::trailers;
 use serde::Deserialize;
 
 fn who(name: &str, email: &str) -> Identity {
-    Identity { name: name.into(), email: email.into() }
+    Identity {
+        name: name.into(),
+        email: email.into(),
+    }
 }
 
 /// A commit as the classifier sees it, trailers parsed by the real (git-exact) parser.
@@ -29,7 +32,12 @@ impl Commit {
     }
 
     fn with_committer(author: Identity, committer: Identity, message: &str) -> Commit {
-        Commit { author, committer, trailers: trailers::parse(message), message: message.into() }
+        Commit {
+            author,
+            committer,
+            trailers: trailers::parse(message),
+            message: message.into(),
+        }
     }
 
     fn by_human(message: &str) -> Commit {
@@ -37,7 +45,12 @@ impl Commit {
     }
 
     fn meta(&self) -> CommitMeta<'_> {
-        CommitMeta { author: &self.author, committer: &self.committer, message: &self.message, trailers: &self.trailers }
+        CommitMeta {
+            author: &self.author,
+            committer: &self.committer,
+            message: &self.message,
+            trailers: &self.trailers,
+        }
     }
 }
 
@@ -52,62 +65,274 @@ struct Positive {
     kind: SignalKind,
 }
 
-fn pos(commit: Commit, tool: &'static str, model: Option<&'static str>, kind: SignalKind) -> Positive {
-    Positive { commit, tool, model, kind }
+fn pos(
+    commit: Commit,
+    tool: &'static str,
+    model: Option<&'static str>,
+    kind: SignalKind,
+) -> Positive {
+    Positive {
+        commit,
+        tool,
+        model,
+        kind,
+    }
 }
 
 /// One or more commits per built-in signal, written the way each tool writes them.
 fn positives() -> Vec<Positive> {
     use SignalKind::{Identity as I, Marker as M, Trailer as T};
     let h = Commit::by_human;
-    let bot = |name: &str, id: u32| Commit::new(who(name, &format!("{id}+{name}@users.noreply.github.com")), "Do a thing\n");
+    let bot = |name: &str, id: u32| {
+        Commit::new(
+            who(name, &format!("{id}+{name}@users.noreply.github.com")),
+            "Do a thing\n",
+        )
+    };
     vec![
         // Claude Code
-        pos(h("Add cache\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"), "Claude Code", Some("Claude Opus 4.5"), T),
-        pos(h("Add cache\n\nCo-authored-by: Claude <noreply@anthropic.com>\n"), "Claude Code", None, T),
-        pos(h("Add cache\n\nCo-Authored-By: Claude Opus 4.8 (1M context)  <noreply@anthropic.com>\n"), "Claude Code", Some("Claude Opus 4.8 (1M context)"), T),
-        pos(h("Add cache\n\nClaude-Session: https://claude.ai/code/session_01A2bg\n"), "Claude Code", None, T),
-        pos(h("Add cache\n\nDetails.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n"), "Claude Code", None, M),
-        pos(Commit::new(who("claude[bot]", "41898282+claude[bot]@users.noreply.github.com"), "feat: x\n"), "Claude Code", None, I),
-        pos(h("feat: x\n\nCo-authored-by: claude[bot] <209825114+claude[bot]@users.noreply.github.com>\n"), "Claude Code", None, T),
+        pos(
+            h("Add cache\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"),
+            "Claude Code",
+            Some("Claude Opus 4.5"),
+            T,
+        ),
+        pos(
+            h("Add cache\n\nCo-authored-by: Claude <noreply@anthropic.com>\n"),
+            "Claude Code",
+            None,
+            T,
+        ),
+        pos(
+            h(
+                "Add cache\n\nCo-Authored-By: Claude Opus 4.8 (1M context)  <noreply@anthropic.com>\n",
+            ),
+            "Claude Code",
+            Some("Claude Opus 4.8 (1M context)"),
+            T,
+        ),
+        pos(
+            h("Add cache\n\nClaude-Session: https://claude.ai/code/session_01A2bg\n"),
+            "Claude Code",
+            None,
+            T,
+        ),
+        pos(
+            h(
+                "Add cache\n\nDetails.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n",
+            ),
+            "Claude Code",
+            None,
+            M,
+        ),
+        pos(
+            Commit::new(
+                who(
+                    "claude[bot]",
+                    "41898282+claude[bot]@users.noreply.github.com",
+                ),
+                "feat: x\n",
+            ),
+            "Claude Code",
+            None,
+            I,
+        ),
+        pos(
+            h(
+                "feat: x\n\nCo-authored-by: claude[bot] <209825114+claude[bot]@users.noreply.github.com>\n",
+            ),
+            "Claude Code",
+            None,
+            T,
+        ),
         // GitHub Copilot
-        pos(bot("copilot-swe-agent[bot]", 198982749), "GitHub Copilot", None, I),
-        pos(h("Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n"), "GitHub Copilot", None, T),
-        pos(h("Fix\n\nCo-authored-by: Copilot <Copilot@users.noreply.github.com>\n"), "GitHub Copilot", None, T),
-        pos(h("Fix\n\nCo-authored-by: Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>\n"), "GitHub Copilot", None, T),
-        pos(h("Potential fix for code scanning alert no. 12: Incomplete URL sanitization\n"), "GitHub Copilot", None, M),
+        pos(
+            bot("copilot-swe-agent[bot]", 198982749),
+            "GitHub Copilot",
+            None,
+            I,
+        ),
+        pos(
+            h("Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n"),
+            "GitHub Copilot",
+            None,
+            T,
+        ),
+        pos(
+            h("Fix\n\nCo-authored-by: Copilot <Copilot@users.noreply.github.com>\n"),
+            "GitHub Copilot",
+            None,
+            T,
+        ),
+        pos(
+            h(
+                "Fix\n\nCo-authored-by: Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>\n",
+            ),
+            "GitHub Copilot",
+            None,
+            T,
+        ),
+        pos(
+            h("Potential fix for code scanning alert no. 12: Incomplete URL sanitization\n"),
+            "GitHub Copilot",
+            None,
+            M,
+        ),
         // Cursor
-        pos(h("Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n"), "Cursor", None, T),
-        pos(Commit::new(who("Cursor Agent", "agent@corp.example"), "Fix\n"), "Cursor", None, I),
+        pos(
+            h("Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n"),
+            "Cursor",
+            None,
+            T,
+        ),
+        pos(
+            Commit::new(who("Cursor Agent", "agent@corp.example"), "Fix\n"),
+            "Cursor",
+            None,
+            I,
+        ),
         pos(h("Fix\n\nMade-with: Cursor\n"), "Cursor", None, T),
         // OpenAI Codex
-        pos(h("Fix\n\nCo-authored-by: Codex <noreply@openai.com>\n"), "OpenAI Codex", None, T),
-        pos(Commit::new(who("Codex", "codex@openai.com"), "Fix\n"), "OpenAI Codex", None, I),
-        pos(bot("chatgpt-codex-connector[bot]", 199175422), "OpenAI Codex", None, I),
+        pos(
+            h("Fix\n\nCo-authored-by: Codex <noreply@openai.com>\n"),
+            "OpenAI Codex",
+            None,
+            T,
+        ),
+        pos(
+            Commit::new(who("Codex", "codex@openai.com"), "Fix\n"),
+            "OpenAI Codex",
+            None,
+            I,
+        ),
+        pos(
+            bot("chatgpt-codex-connector[bot]", 199175422),
+            "OpenAI Codex",
+            None,
+            I,
+        ),
         // Aider
-        pos(Commit::new(who("Paul Gauthier (aider)", "paul@aider.chat"), "feat: add flag\n"), "Aider", None, I),
-        pos(h("feat: x\n\nCo-authored-by: aider (gemini/gemini-2.5-pro) <aider@aider.chat>\n"), "Aider", Some("gemini/gemini-2.5-pro"), T),
+        pos(
+            Commit::new(
+                who("Paul Gauthier (aider)", "paul@aider.chat"),
+                "feat: add flag\n",
+            ),
+            "Aider",
+            None,
+            I,
+        ),
+        pos(
+            h("feat: x\n\nCo-authored-by: aider (gemini/gemini-2.5-pro) <aider@aider.chat>\n"),
+            "Aider",
+            Some("gemini/gemini-2.5-pro"),
+            T,
+        ),
         pos(h("aider: fix: align headings\n"), "Aider", None, M),
         // Sourcegraph Amp
-        pos(h("Fix\n\nCo-authored-by: Amp <amp@ampcode.com>\n"), "Sourcegraph Amp", None, T),
-        pos(h("Fix\n\nAmp-Thread-ID: https://ampcode.com/threads/T-1234\n"), "Sourcegraph Amp", None, T),
+        pos(
+            h("Fix\n\nCo-authored-by: Amp <amp@ampcode.com>\n"),
+            "Sourcegraph Amp",
+            None,
+            T,
+        ),
+        pos(
+            h("Fix\n\nAmp-Thread-ID: https://ampcode.com/threads/T-1234\n"),
+            "Sourcegraph Amp",
+            None,
+            T,
+        ),
         // Bots and agents identified by their account
-        pos(bot("devin-ai-integration[bot]", 158243242), "Devin", None, I),
+        pos(
+            bot("devin-ai-integration[bot]", 158243242),
+            "Devin",
+            None,
+            I,
+        ),
         pos(bot("google-labs-jules[bot]", 161369871), "Jules", None, I),
-        pos(Commit::new(who("gemini-code-assist[bot]", "x@example.org"), "Apply suggestion\n"), "Gemini Code Assist", None, I),
-        pos(bot("amazon-q-developer[bot]", 208079219), "Amazon Q Developer", None, I),
-        pos(h("Fix\n\nCo-authored-by: openhands <openhands@all-hands.dev>\n"), "OpenHands", None, T),
-        pos(Commit::new(who("Roomote", "roomote@roocode.com"), "Fix\n"), "Roo Code", None, I),
-        pos(h("Checkpoint\n\nReplit-Commit-Author: Agent\nReplit-Commit-Session-Id: 1b2c\n"), "Replit Agent", None, T),
-        pos(h("Fix\n\nCo-authored-by: opencode <noreply@opencode.ai>\n"), "opencode", None, T),
-        pos(h("Fix\n\nCo-authored-by: Windsurf <noreply@codeium.com>\n"), "Windsurf", None, T),
-        pos(Commit::new(who("Cascade", "cascade@windsurf.ai"), "Fix\n"), "Windsurf", None, I),
+        pos(
+            Commit::new(
+                who("gemini-code-assist[bot]", "x@example.org"),
+                "Apply suggestion\n",
+            ),
+            "Gemini Code Assist",
+            None,
+            I,
+        ),
+        pos(
+            bot("amazon-q-developer[bot]", 208079219),
+            "Amazon Q Developer",
+            None,
+            I,
+        ),
+        pos(
+            h("Fix\n\nCo-authored-by: openhands <openhands@all-hands.dev>\n"),
+            "OpenHands",
+            None,
+            T,
+        ),
+        pos(
+            Commit::new(who("Roomote", "roomote@roocode.com"), "Fix\n"),
+            "Roo Code",
+            None,
+            I,
+        ),
+        pos(
+            h("Checkpoint\n\nReplit-Commit-Author: Agent\nReplit-Commit-Session-Id: 1b2c\n"),
+            "Replit Agent",
+            None,
+            T,
+        ),
+        pos(
+            h("Fix\n\nCo-authored-by: opencode <noreply@opencode.ai>\n"),
+            "opencode",
+            None,
+            T,
+        ),
+        pos(
+            h("Fix\n\nCo-authored-by: Windsurf <noreply@codeium.com>\n"),
+            "Windsurf",
+            None,
+            T,
+        ),
+        pos(
+            Commit::new(who("Cascade", "cascade@windsurf.ai"), "Fix\n"),
+            "Windsurf",
+            None,
+            I,
+        ),
         // Generic conventions: tool and model read from the value.
-        pos(h("mm: fix leak\n\nAssisted-by: Claude:claude-3-opus coccinelle\nSigned-off-by: Jane Doe <jane@example.org>\n"), "Claude", Some("claude-3-opus"), T),
-        pos(h("Fix\n\nAssisted-by: GitHub Copilot\n"), "GitHub Copilot", None, T),
-        pos(h("Fix\n\nGenerated-by: ChatGPT (gpt-4o)\n"), "ChatGPT", Some("gpt-4o"), T),
-        pos(h("Fix\n\nCo-authored-by-AI: Gemini (gemini-2.5-pro) <ai@example.org>\n"), "Gemini", Some("gemini-2.5-pro"), T),
-        pos(h("Fix\n\nAI-Assisted: true\n"), "AI-assisted (tool unspecified)", None, T),
+        pos(
+            h(
+                "mm: fix leak\n\nAssisted-by: Claude:claude-3-opus coccinelle\nSigned-off-by: Jane Doe <jane@example.org>\n",
+            ),
+            "Claude",
+            Some("claude-3-opus"),
+            T,
+        ),
+        pos(
+            h("Fix\n\nAssisted-by: GitHub Copilot\n"),
+            "GitHub Copilot",
+            None,
+            T,
+        ),
+        pos(
+            h("Fix\n\nGenerated-by: ChatGPT (gpt-4o)\n"),
+            "ChatGPT",
+            Some("gpt-4o"),
+            T,
+        ),
+        pos(
+            h("Fix\n\nCo-authored-by-AI: Gemini (gemini-2.5-pro) <ai@example.org>\n"),
+            "Gemini",
+            Some("gemini-2.5-pro"),
+            T,
+        ),
+        pos(
+            h("Fix\n\nAI-Assisted: true\n"),
+            "AI-assisted (tool unspecified)",
+            None,
+            T,
+        ),
     ]
 }
 
@@ -118,34 +343,63 @@ fn every_builtin_signal_fires_on_its_convention() {
     for (i, case) in positives().iter().enumerate() {
         let meta = case.commit.meta();
         let c = catalogue.classify(&meta);
-        let ctx = format!("case {i}: {:?} by {:?} → {c:?}", case.commit.message, case.commit.author);
+        let ctx = format!(
+            "case {i}: {:?} by {:?} → {c:?}",
+            case.commit.message, case.commit.author
+        );
         assert!(c.ai, "{ctx}");
         assert_eq!(c.tool.as_deref(), Some(case.tool), "{ctx}");
         assert_eq!(c.model.as_deref(), case.model, "{ctx}");
-        assert!(c.signals.iter().any(|s| s.kind == case.kind), "{ctx}: expected a {:?} signal", case.kind);
+        assert!(
+            c.signals.iter().any(|s| s.kind == case.kind),
+            "{ctx}: expected a {:?} signal",
+            case.kind
+        );
         assert!(c.signals.iter().all(|s| !s.detail.is_empty()), "{ctx}");
         fired.extend(catalogue.matches(&meta).into_iter().map(|m| m.signal_id));
     }
-    let missing: Vec<String> = catalogue.signal_ids().into_iter().filter(|id| !fired.contains(id)).collect();
-    assert!(missing.is_empty(), "built-in signals without a positive case: {missing:?}");
+    let missing: Vec<String> = catalogue
+        .signal_ids()
+        .into_iter()
+        .filter(|id| !fired.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "built-in signals without a positive case: {missing:?}"
+    );
 }
 
 #[test]
 fn not_ai_commits_stay_human() {
     let catalogue = builtin();
     let h = Commit::by_human;
-    let bot = |name: &str, id: u32| Commit::new(who(name, &format!("{id}+{name}@users.noreply.github.com")), "Bump serde\n");
+    let bot = |name: &str, id: u32| {
+        Commit::new(
+            who(name, &format!("{id}+{name}@users.noreply.github.com")),
+            "Bump serde\n",
+        )
+    };
     let cases = [
-        h("Fix parser\n\nCo-authored-by: John Smith <john@example.org>\nSigned-off-by: Jane Doe <jane@example.org>\n"),
+        h(
+            "Fix parser\n\nCo-authored-by: John Smith <john@example.org>\nSigned-off-by: Jane Doe <jane@example.org>\n",
+        ),
         bot("github-actions[bot]", 41898282),
         bot("dependabot[bot]", 49699333),
         bot("renovate[bot]", 29139614),
-        Commit::new(who("github-actions[bot]", "github-actions[bot]@users.noreply.github.com"), "chore(release): 1.2.3\n"),
+        Commit::new(
+            who(
+                "github-actions[bot]",
+                "github-actions[bot]@users.noreply.github.com",
+            ),
+            "chore(release): 1.2.3\n",
+        ),
         h("fix the Claude integration\n"),
         h("update aider docs\n\nThe aider: prefix is documented now.\n"),
         h("Support Cursor and Copilot in the settings page\n"),
         // A quoted trailer in prose, followed by a paragraph that is not a trailer block.
-        h("Document attribution\n\nClaude Code writes:\n\n    Co-Authored-By: Claude <noreply@anthropic.com>\n\nso we parse it.\n"),
+        h(
+            "Document attribution\n\nClaude Code writes:\n\n    Co-Authored-By: Claude <noreply@anthropic.com>\n\nso we parse it.\n",
+        ),
         h("Document attribution\n\n```\nCo-Authored-By: Claude <noreply@anthropic.com>\n```\n"),
         h("Fix\n\nAI-Assisted: false\n"),
         h("Fix\n\nAssisted-by: Jane Roe <jane.roe@example.org>\n"),
@@ -153,11 +407,21 @@ fn not_ai_commits_stay_human() {
         Commit::new(who("Aider Fan", "fan@example.org"), "aider is great\n"),
         Commit::new(who("Claude Monet", "claude@example.org"), "Paint\n"),
         // aider's committer attribution alone marks commits of the human's own edits.
-        Commit::with_committer(who("Paul Gauthier", "paul@aider.chat"), who("Paul Gauthier (aider)", "paul@aider.chat"), "Update history\n"),
+        Commit::with_committer(
+            who("Paul Gauthier", "paul@aider.chat"),
+            who("Paul Gauthier (aider)", "paul@aider.chat"),
+            "Update history\n",
+        ),
     ];
     for commit in &cases {
         let c = catalogue.classify(&commit.meta());
-        assert_eq!(c, Classification::default(), "{:?} by {:?} must be human", commit.message, commit.author);
+        assert_eq!(
+            c,
+            Classification::default(),
+            "{:?} by {:?} must be human",
+            commit.message,
+            commit.author
+        );
     }
 }
 
@@ -166,20 +430,35 @@ fn strongest_evidence_picks_the_primary_tool_and_all_signals_are_kept() {
     let catalogue = builtin();
     // Identity beats trailer, even though Claude Code is listed first.
     let commit = Commit::new(
-        who("copilot-swe-agent[bot]", "198982749+copilot-swe-agent[bot]@users.noreply.github.com"),
+        who(
+            "copilot-swe-agent[bot]",
+            "198982749+copilot-swe-agent[bot]@users.noreply.github.com",
+        ),
         "Fix\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>\n",
     );
     let c = catalogue.classify(&commit.meta());
     assert_eq!(c.tool.as_deref(), Some("GitHub Copilot"));
-    assert_eq!(c.model, None, "the model of another tool is not the primary tool's model");
+    assert_eq!(
+        c.model, None,
+        "the model of another tool is not the primary tool's model"
+    );
     assert_eq!(c.signals.len(), 2, "{c:?}");
     assert_eq!(c.signals[0].kind, SignalKind::Identity);
-    assert_eq!(c.signals[1].detail, "trailer Co-authored-by: Claude Opus 4.5 <noreply@anthropic.com> → Claude Code");
+    assert_eq!(
+        c.signals[1].detail,
+        "trailer Co-authored-by: Claude Opus 4.5 <noreply@anthropic.com> → Claude Code"
+    );
     // Trailer beats marker.
-    let commit = Commit::by_human("aider: fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n");
-    assert_eq!(catalogue.classify(&commit.meta()).tool.as_deref(), Some("Cursor"));
+    let commit =
+        Commit::by_human("aider: fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n");
+    assert_eq!(
+        catalogue.classify(&commit.meta()).tool.as_deref(),
+        Some("Cursor")
+    );
     // Same strength: catalogue order (Claude Code before Cursor), whatever the trailer order.
-    let commit = Commit::by_human("Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nCo-authored-by: Claude <noreply@anthropic.com>\n");
+    let commit = Commit::by_human(
+        "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+    );
     let c = catalogue.classify(&commit.meta());
     assert_eq!(c.tool.as_deref(), Some("Claude Code"));
     assert_eq!(c.signals.len(), 2);
@@ -189,8 +468,14 @@ fn strongest_evidence_picks_the_primary_tool_and_all_signals_are_kept() {
         "feat: x\n\nCo-authored-by: aider (gpt-5) <aider@aider.chat>\n",
     );
     let c = catalogue.classify(&commit.meta());
-    assert_eq!((c.tool.as_deref(), c.model.as_deref()), (Some("Aider"), Some("gpt-5")));
-    assert_eq!(c.signals[0].detail, "author Paul Gauthier (aider) <paul@aider.chat> → Aider");
+    assert_eq!(
+        (c.tool.as_deref(), c.model.as_deref()),
+        (Some("Aider"), Some("gpt-5"))
+    );
+    assert_eq!(
+        c.signals[0].detail,
+        "author Paul Gauthier (aider) <paul@aider.chat> → Aider"
+    );
 }
 
 const ORG: &str = r#"
@@ -227,23 +512,56 @@ fn organisations_extend_the_builtin_catalogue() {
     assert_eq!(catalogue.signal_ids().len(), builtin_signals + 3);
     assert!(catalogue.signal_ids().contains(&"acme-agent#1".to_owned()));
 
-    let service = Commit::new(who("bm-claudeai", "claude@basicmachines.co"), "docs: update\n");
+    let service = Commit::new(
+        who("bm-claudeai", "claude@basicmachines.co"),
+        "docs: update\n",
+    );
     let meta = service.meta();
     let c = catalogue.classify(&meta);
-    assert_eq!(c.tool.as_deref(), Some("Claude Code"), "merged into the existing tool, its name kept");
+    assert_eq!(
+        c.tool.as_deref(),
+        Some("Claude Code"),
+        "merged into the existing tool, its name kept"
+    );
     assert_eq!(catalogue.matches(&meta)[0].origin, "acme.yaml");
-    assert!(!builtin().classify(&meta).ai, "without the org file the account is unknown");
+    assert!(
+        !builtin().classify(&meta).ai,
+        "without the org file the account is unknown"
+    );
 
     let run = Commit::by_human("Fix\n\nACME-Agent-Run: 42 model=acme-coder-2\n");
     let c = catalogue.classify(&run.meta());
-    assert_eq!((c.tool.as_deref(), c.model.as_deref()), (Some("ACME Agent"), Some("acme-coder-2")));
+    assert_eq!(
+        (c.tool.as_deref(), c.model.as_deref()),
+        (Some("ACME Agent"), Some("acme-coder-2"))
+    );
 
     // The broad org rule catches unknown bots, but never the declared and built-in non-AI ones.
-    let unknown_bot = Commit::new(who("lint-fixer[bot]", "1+lint-fixer[bot]@users.noreply.github.com"), "style\n");
-    assert_eq!(catalogue.classify(&unknown_bot.meta()).tool.as_deref(), Some("ACME Agent"));
-    for name in ["release-robot[bot]", "dependabot[bot]", "github-actions[bot]", "renovate[bot]"] {
-        let commit = Commit::new(who(name, &format!("1+{name}@users.noreply.github.com")), "chore\n");
-        assert!(!catalogue.classify(&commit.meta()).ai, "{name} is declared not AI");
+    let unknown_bot = Commit::new(
+        who(
+            "lint-fixer[bot]",
+            "1+lint-fixer[bot]@users.noreply.github.com",
+        ),
+        "style\n",
+    );
+    assert_eq!(
+        catalogue.classify(&unknown_bot.meta()).tool.as_deref(),
+        Some("ACME Agent")
+    );
+    for name in [
+        "release-robot[bot]",
+        "dependabot[bot]",
+        "github-actions[bot]",
+        "renovate[bot]",
+    ] {
+        let commit = Commit::new(
+            who(name, &format!("1+{name}@users.noreply.github.com")),
+            "chore\n",
+        );
+        assert!(
+            !catalogue.classify(&commit.meta()).ai,
+            "{name} is declared not AI"
+        );
     }
 }
 
@@ -251,10 +569,18 @@ fn invalid(text: &str) -> (String, u64, String) {
     match Catalogue::from_yaml(text, "org/signatures.yaml") {
         Err(e @ SignatureError::Invalid { .. }) => {
             let shown = e.to_string();
-            let SignatureError::Invalid { line, key, .. } = e else { unreachable!() };
-            assert!(shown.starts_with(&format!("org/signatures.yaml:{line}:")), "{shown}");
+            let SignatureError::Invalid { line, key, .. } = e else {
+                unreachable!()
+            };
+            assert!(
+                shown.starts_with(&format!("org/signatures.yaml:{line}:")),
+                "{shown}"
+            );
             assert!(shown.contains(&key), "{shown}");
-            assert!(shown.contains("Fix this entry"), "the message says what to do: {shown}");
+            assert!(
+                shown.contains("Fix this entry"),
+                "the message says what to do: {shown}"
+            );
             (shown, line, key)
         }
         Err(other) => panic!("expected a located error, got {other}"),
@@ -267,37 +593,59 @@ const HEAD: &str = "version: 1\ntools:\n  - id: acme\n    name: ACME\n    signal
 #[test]
 fn bad_catalogues_give_located_errors() {
     // Unknown key (a typo), reported by the YAML reader with its position.
-    let (_, line, key) = invalid(&format!("{HEAD}      - kind: trailer\n        kee: X-Agent\n        source: s\n"));
+    let (_, line, key) = invalid(&format!(
+        "{HEAD}      - kind: trailer\n        kee: X-Agent\n        source: s\n"
+    ));
     assert_eq!((line, key.as_str()), (7, "kee"));
     // Invalid regex: the entry and key, at the regex's line.
-    let (shown, line, key) = invalid(&format!("{HEAD}      - kind: marker\n        in: body\n        regex: '(unclosed'\n        source: s\n"));
+    let (shown, line, key) = invalid(&format!(
+        "{HEAD}      - kind: marker\n        in: body\n        regex: '(unclosed'\n        source: s\n"
+    ));
     assert_eq!((line, key.as_str()), (8, "tools[acme].signals[0].regex"));
     assert!(shown.contains("invalid regex"), "{shown}");
     // Model regex inside a nested map.
     let (_, line, key) = invalid(&format!(
         "{HEAD}      - kind: trailer\n        key: X-Agent\n        model: {{ from: value, regex: '[z-a]' }}\n        source: s\n"
     ));
-    assert_eq!((line, key.as_str()), (8, "tools[acme].signals[0].model.regex"));
+    assert_eq!(
+        (line, key.as_str()),
+        (8, "tools[acme].signals[0].model.regex")
+    );
     // A key of another kind of signal.
-    let (_, line, key) = invalid(&format!("{HEAD}      - kind: trailer\n        key: X-Agent\n        email: a@b\n        source: s\n"));
+    let (_, line, key) = invalid(&format!(
+        "{HEAD}      - kind: trailer\n        key: X-Agent\n        email: a@b\n        source: s\n"
+    ));
     assert_eq!((line, key.as_str()), (6, "tools[acme].signals[0].email"));
     // Missing source, missing key, a key git cannot parse, an identity without matcher.
-    let (_, _, key) = invalid(&format!("{HEAD}      - kind: trailer\n        key: X-Agent\n"));
+    let (_, _, key) = invalid(&format!(
+        "{HEAD}      - kind: trailer\n        key: X-Agent\n"
+    ));
     assert_eq!(key, "tools[acme].signals[0].source");
     let (_, _, key) = invalid(&format!("{HEAD}      - kind: trailer\n        source: s\n"));
     assert_eq!(key, "tools[acme].signals[0].key");
-    let (_, line, key) = invalid(&format!("{HEAD}      - kind: trailer\n        key: X Agent\n        source: s\n"));
+    let (_, line, key) = invalid(&format!(
+        "{HEAD}      - kind: trailer\n        key: X Agent\n        source: s\n"
+    ));
     assert_eq!((line, key.as_str()), (7, "tools[acme].signals[0].key"));
-    let (_, _, key) = invalid(&format!("{HEAD}      - kind: identity\n        sides: [author]\n        source: s\n"));
+    let (_, _, key) = invalid(&format!(
+        "{HEAD}      - kind: identity\n        sides: [author]\n        source: s\n"
+    ));
     assert_eq!(key, "tools[acme].signals[0]");
     // Wrong `from` for the kind, unknown kind, wrong version, duplicate tool id, syntax error.
-    let (_, line, key) = invalid(&format!("{HEAD}      - kind: marker\n        in: body\n        regex: x\n        model:\n          from: email\n        source: s\n"));
-    assert_eq!((line, key.as_str()), (10, "tools[acme].signals[0].model.from"));
+    let (_, line, key) = invalid(&format!(
+        "{HEAD}      - kind: marker\n        in: body\n        regex: x\n        model:\n          from: email\n        source: s\n"
+    ));
+    assert_eq!(
+        (line, key.as_str()),
+        (10, "tools[acme].signals[0].model.from")
+    );
     let (_, line, key) = invalid(&format!("{HEAD}      - kind: trailor\n        source: s\n"));
     assert_eq!((line, key.as_str()), (6, "trailor"));
     let (_, line, key) = invalid("version: 2\n");
     assert_eq!((line, key.as_str()), (1, "version"));
-    let dup = format!("{HEAD}      - kind: trailer\n        key: A\n        source: s\n  - id: acme\n    name: B\n    signals: []\n");
+    let dup = format!(
+        "{HEAD}      - kind: trailer\n        key: A\n        source: s\n  - id: acme\n    name: B\n    signals: []\n"
+    );
     let (_, line, key) = invalid(&dup);
     assert_eq!((line, key.as_str()), (9, "tools[acme].id"));
     let (_, line, _) = invalid(&format!("{HEAD}      - kind: [trailer\n"));
@@ -314,7 +662,9 @@ fn load_file_reads_and_locates_errors_in_files() {
 
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, format!("{HEAD}      - kind: identity\n        github: x\n        color: red\n        source: s\n")).expect("write");
-    let err = Catalogue::load_file(&bad).expect_err("unknown key").to_string();
+    let err = Catalogue::load_file(&bad)
+        .expect_err("unknown key")
+        .to_string();
     assert!(err.starts_with(&format!("{}:8:", bad.display())), "{err}");
     assert!(err.contains("`color`"), "{err}");
 
@@ -337,7 +687,10 @@ struct FixtureCommit {
 }
 
 fn fixture(name: &str) -> Vec<FixtureCommit> {
-    let primary = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/provenance"));
+    let primary = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/provenance"
+    ));
     let dir = if primary.is_dir() {
         primary
     } else {
@@ -348,9 +701,15 @@ fn fixture(name: &str) -> Vec<FixtureCommit> {
             .unwrap_or(primary)
     };
     let path = dir.join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}; the shared fixtures must be present (CI has them)", path.display()));
-    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).collect()
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; the shared fixtures must be present (CI has them)",
+            path.display()
+        )
+    });
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .collect()
 }
 
 /// The oracle: plain string tests over the author and git's parse, strongest evidence first and
@@ -359,7 +718,10 @@ fn oracle(c: &FixtureCommit) -> Option<(&'static str, Option<String>)> {
     const ORDER: [&str; 4] = ["Claude Code", "GitHub Copilot", "Cursor", "Aider"];
     let author = c.author.name.as_str();
     if author.ends_with(" (aider)") {
-        let model = c.git_trailers.iter().find_map(|(_, v)| v.strip_prefix("aider (").and_then(|r| r.split(')').next()));
+        let model = c
+            .git_trailers
+            .iter()
+            .find_map(|(_, v)| v.strip_prefix("aider (").and_then(|r| r.split(')').next()));
         return Some(("Aider", model.map(str::to_owned)));
     }
     if author == "claude[bot]" {
@@ -372,19 +734,29 @@ fn oracle(c: &FixtureCommit) -> Option<(&'static str, Option<String>)> {
         if coauthor && value_lc.ends_with("<noreply@anthropic.com>") {
             let name = value[..value.find('<').unwrap_or(0)].trim();
             found.push(("Claude Code", (name != "Claude").then(|| name.to_owned())));
-        } else if (coauthor && value_lc.ends_with("+claude[bot]@users.noreply.github.com>")) || key == "Claude-Session" {
+        } else if (coauthor && value_lc.ends_with("+claude[bot]@users.noreply.github.com>"))
+            || key == "Claude-Session"
+        {
             found.push(("Claude Code", None));
         } else if coauthor && value_lc.ends_with("+copilot@users.noreply.github.com>") {
             found.push(("GitHub Copilot", None));
         } else if coauthor && value_lc.ends_with("<cursoragent@cursor.com>") {
             found.push(("Cursor", None));
-        } else if coauthor && (value_lc.ends_with("@aider.chat>") || value_lc.ends_with("@aider.dev>")) {
-            let model = value.strip_prefix("aider (").and_then(|r| r.split(')').next()).map(str::to_owned);
+        } else if coauthor
+            && (value_lc.ends_with("@aider.chat>") || value_lc.ends_with("@aider.dev>"))
+        {
+            let model = value
+                .strip_prefix("aider (")
+                .and_then(|r| r.split(')').next())
+                .map(str::to_owned);
             found.push(("Aider", model));
         }
     }
     if let Some(tool) = ORDER.iter().find(|t| found.iter().any(|(f, _)| f == *t)) {
-        let model = found.iter().filter(|(f, _)| f == tool).find_map(|(_, m)| m.clone());
+        let model = found
+            .iter()
+            .filter(|(f, _)| f == tool)
+            .find_map(|(_, m)| m.clone());
         return Some((tool, model));
     }
     if c.message.contains("🤖 Generated with [Claude Code]") {
@@ -402,31 +774,58 @@ fn check_corpus(name: &str) -> BTreeMap<String, usize> {
     let mut by_tool = BTreeMap::new();
     let mut disagreements = Vec::new();
     for c in &commits {
-        let meta = CommitMeta { author: &c.author, committer: &c.committer, message: &c.message, trailers: &c.git_trailers };
+        let meta = CommitMeta {
+            author: &c.author,
+            committer: &c.committer,
+            message: &c.message,
+            trailers: &c.git_trailers,
+        };
         let got = catalogue.classify(&meta);
         let expected = oracle(c);
         let got_pair = got.tool.clone().map(|t| (t, got.model.clone()));
         let expected_pair = expected.clone().map(|(t, m)| (t.to_owned(), m));
         if got_pair != expected_pair || got.ai != expected.is_some() {
-            disagreements.push(format!("{} by {:?}\n  oracle: {expected_pair:?}\n  ours:   {got:?}\n  message: {:?}", c.sha, c.author, c.message));
+            disagreements.push(format!(
+                "{} by {:?}\n  oracle: {expected_pair:?}\n  ours:   {got:?}\n  message: {:?}",
+                c.sha, c.author, c.message
+            ));
         }
-        *by_tool.entry(got.tool.unwrap_or_else(|| "human".into())).or_insert(0) += 1;
+        *by_tool
+            .entry(got.tool.unwrap_or_else(|| "human".into()))
+            .or_insert(0) += 1;
     }
     eprintln!("{name}: {} commits: {by_tool:?}", commits.len());
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
     by_tool
 }
 
 #[test]
 fn basic_memory_corpus_agrees_with_the_oracle() {
     let by_tool = check_corpus("basic-memory.commits.jsonl");
-    assert!(by_tool.get("Claude Code").copied().unwrap_or(0) > 300, "{by_tool:?}");
-    assert!(by_tool.get("human").copied().unwrap_or(0) > 500, "{by_tool:?}");
+    assert!(
+        by_tool.get("Claude Code").copied().unwrap_or(0) > 300,
+        "{by_tool:?}"
+    );
+    assert!(
+        by_tool.get("human").copied().unwrap_or(0) > 500,
+        "{by_tool:?}"
+    );
 }
 
 #[test]
 fn aider_corpus_agrees_with_the_oracle() {
     let by_tool = check_corpus("aider.commits.jsonl");
-    assert!(by_tool.get("Aider").copied().unwrap_or(0) > 1000, "{by_tool:?}");
-    assert!(by_tool.get("human").copied().unwrap_or(0) > 1000, "{by_tool:?}");
+    assert!(
+        by_tool.get("Aider").copied().unwrap_or(0) > 1000,
+        "{by_tool:?}"
+    );
+    assert!(
+        by_tool.get("human").copied().unwrap_or(0) > 1000,
+        "{by_tool:?}"
+    );
 }
