@@ -5,6 +5,11 @@
 //! committer, co-author trailers) and message markers. Classifying a commit reports every signal
 //! that matches; the primary tool is the one with the strongest evidence (author/committer identity
 //! > trailer > marker), ties going to the tool listed first.
+//!
+//! Models are reported as the commit wrote them (trimmed, whitespace runs collapsed): the
+//! co-author `Claude Opus 4.5 <noreply@anthropic.com>` gives `Claude Opus 4.5`, and a bare
+//! `Claude` gives no model. Each signal's detail says what matched and which tool it points at,
+//! e.g. `trailer Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com> → Claude Code`.
 
 mod identity;
 mod index;

@@ -404,4 +404,17 @@ mod tests {
         let msg = "S\n\nprose\n(cherry picked from commit abc)\nKey: v\n";
         assert_eq!(parse(msg), pairs(&[("Key", "v")]));
     }
+
+    proptest::proptest! {
+        /// Any text, including multi-byte characters next to every split point, parses without
+        /// panicking in every reader mode.
+        #[test]
+        fn never_panics(msg in "(\\PC|[\n\t\r :#-]|é|🤖){0,200}") {
+            for options in [ParseOptions::COMMIT, ParseOptions::INTERPRET_TRAILERS] {
+                for (key, _) in parse_with(&msg, options) {
+                    proptest::prop_assert!(!key.is_empty());
+                }
+            }
+        }
+    }
 }
