@@ -105,7 +105,7 @@ fn positives() -> Vec<Positive> {
         ),
         pos(
             h(
-                "Add cache\n\nCo-Authored-By: Claude Opus 4.8 (1M context)  <noreply@anthropic.com>\n",
+                "Add cache\n\nCo-Authored-By: Claude Opus  4.8 (1M context)  <noreply@anthropic.com>\n",
             ),
             "Claude Code",
             Some("Claude Opus 4.8 (1M context)"),
