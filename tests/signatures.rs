@@ -178,6 +178,33 @@ fn positives() -> Vec<Positive> {
             None,
             M,
         ),
+        // The coding agent as GitHub records it: author Copilot, committer copilot-swe-agent[bot].
+        pos(
+            Commit::with_committer(
+                who("Copilot", "198982749+Copilot@users.noreply.github.com"),
+                who(
+                    "copilot-swe-agent[bot]",
+                    "198982749+copilot-swe-agent[bot]@users.noreply.github.com",
+                ),
+                "Initial plan\n",
+            ),
+            "GitHub Copilot",
+            None,
+            I,
+        ),
+        pos(
+            Commit::with_committer(
+                who("Jane Doe", "jane@example.org"),
+                who(
+                    "copilot-swe-agent[bot]",
+                    "198982749+copilot-swe-agent[bot]@users.noreply.github.com",
+                ),
+                "Apply review\n",
+            ),
+            "GitHub Copilot",
+            None,
+            I,
+        ),
         // Cursor
         pos(
             h("Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n"),
@@ -429,11 +456,12 @@ fn not_ai_commits_stay_human() {
 fn strongest_evidence_picks_the_primary_tool_and_all_signals_are_kept() {
     let catalogue = builtin();
     // Identity beats trailer, even though Claude Code is listed first.
-    let commit = Commit::new(
+    let commit = Commit::with_committer(
         who(
             "copilot-swe-agent[bot]",
             "198982749+copilot-swe-agent[bot]@users.noreply.github.com",
         ),
+        who("GitHub", "noreply@github.com"),
         "Fix\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>\n",
     );
     let c = catalogue.classify(&commit.meta());
