@@ -857,3 +857,77 @@ fn aider_corpus_agrees_with_the_oracle() {
         "{by_tool:?}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(builtin);
+
+    /// Prose lines that name tools and even quote their trailers, but are never a trailer block on
+    /// their own (each paragraph has a line with a space before any colon).
+    fn prose_paragraph() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            "[a-z]{1,8}",
+            Just("Claude".to_owned()),
+            Just("Copilot".to_owned()),
+            Just("aider".to_owned()),
+            Just("Cursor".to_owned()),
+            Just("Codex".to_owned()),
+            Just("noreply@anthropic.com".to_owned()),
+            Just("copilot-swe-agent[bot]".to_owned()),
+        ];
+        let prose = prop::collection::vec(word, 2..8).prop_map(|w| w.join(" "));
+        let quoted = prop_oneof![
+            Just("Co-Authored-By: Claude <noreply@anthropic.com>".to_owned()),
+            Just("Co-authored-by: Cursor <cursoragent@cursor.com>".to_owned()),
+            Just("Made-with: Cursor".to_owned()),
+            Just("Assisted-by: Claude:claude-3-opus".to_owned()),
+            Just("AI-Assisted: true".to_owned()),
+        ];
+        (
+            prose,
+            prop::collection::vec(quoted, 0..3),
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(prose, mut lines, at)| {
+                lines.insert(at.index(lines.len() + 1), prose);
+                lines.join("\n")
+            })
+    }
+
+    fn prose_message() -> impl Strategy<Value = String> {
+        (
+            "[A-Z][a-z]{2,8}( [a-z]{1,8}){0,4}",
+            prop::collection::vec(prose_paragraph(), 0..4),
+        )
+            .prop_map(|(subject, paragraphs)| {
+                let mut msg = subject;
+                for p in paragraphs {
+                    msg.push_str("\n\n");
+                    msg.push_str(&p);
+                }
+                msg.push('\n');
+                msg
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Mentions and quotations in prose never make a human commit AI; the same message with a
+        /// real trailer block is Claude Code's, whatever the prose around it.
+        #[test]
+        fn prose_is_never_evidence_but_the_trailer_block_is(msg in prose_message()) {
+            let catalogue = &*CATALOGUE;
+            let human = Commit::by_human(&msg);
+            prop_assert_eq!(catalogue.classify(&human.meta()), Classification::default(), "{:?}", msg);
+
+            let attributed = Commit::by_human(&format!("{msg}\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n"));
+            let c = catalogue.classify(&attributed.meta());
+            prop_assert_eq!(c.tool.as_deref(), Some("Claude Code"), "{:?}", attributed.message);
+            prop_assert_eq!(c.model.as_deref(), Some("Claude Opus 4.5"));
+        }
+    }
+}
