@@ -157,7 +157,8 @@ impl Catalogue {
     /// Adds `other` to this catalogue. A tool of `other` with an id already present adds its
     /// signals to that tool (keeping this catalogue's display name and priority); a new tool is
     /// appended after the existing ones (lowest priority on ties); `not_ai` identities are added.
-    /// Nothing is removed: an organisation extends the built-in signatures, it cannot drop them.
+    /// Signals are never removed: an organisation cannot drop a built-in signal, only exempt its
+    /// own identities (a release bot, a service account) through `not_ai`.
     pub fn extend(&mut self, other: Catalogue) {
         let remap: Vec<usize> = other
             .tools
