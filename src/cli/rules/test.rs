@@ -211,11 +211,7 @@ fn test_invariant(policy: &Policy, inv: &Invariant) -> miette::Result<Outcome> {
 /// The engine for one invariant's examples. Waiver-hygiene invariants judge the waivers of other
 /// findings, so they run with every invariant of the policy; the rest run alone.
 fn engine_for(policy: &Policy, inv: &Invariant) -> miette::Result<Engine> {
-    let invariants = if inv.kind == KindName::Waiver {
-        policy.invariants().to_vec()
-    } else {
-        vec![inv.clone()]
-    };
+    let invariants = if inv.kind == KindName::Waiver { policy.invariants().to_vec() } else { vec![inv.clone()] };
     Ok(Engine::from_invariants(invariants, EngineOptions::default())?)
 }
 
