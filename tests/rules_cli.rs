@@ -271,3 +271,34 @@ metadata:
         .stdout(predicate::str::contains("examples.valid[0] (src/lib.rs): expected no finding"))
         .stdout(predicate::str::contains("    base:\n        1 | #[test]\n        2 | fn a() {}\n        3 | #[test]\n        4 | fn b() {}\n    head:\n        1 | #[test]\n        2 | fn a() {}\n"));
 }
+
+/// A waived finding does not count: a waived occurrence is a valid example, and an invalid example
+/// whose only finding is waived fails, saying so.
+#[test]
+fn waived_findings_do_not_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = r##"
+id: team/no-print
+language: python
+severity: warning
+message: Use the logger instead of print.
+rule:
+  pattern: print($$$ARGS)
+metadata:
+  rationale: Output on stdout is lost in production.
+  examples:
+    invalid:
+      - "print('x')  # aigate: allow(team/no-print) -- the CLI entry point writes to stdout\n"
+    valid:
+      - "# aigate: allow(team/no-print) -- the CLI entry point writes to stdout\nprint('x')\n"
+"##;
+    write(dir.path(), "r.yaml", rule);
+    aigate()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("examples.invalid[0] (example.py): expected a finding, got none"))
+        .stdout(predicate::str::contains("+ actual:   no finding (1 waived by an inline waiver)"))
+        .stdout(predicate::str::contains("examples.valid").not());
+}
