@@ -64,7 +64,8 @@ fn pattern_rule_docs() -> (String, BTreeSet<String>) {
 }
 
 fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("read dir").map(|e| e.expect("dir entry").path()).collect();
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("read dir").map(|e| e.expect("dir entry").path()).collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -201,16 +202,20 @@ fn corpus_matches_agree_with_ast_grep_and_cover_every_pattern_rule() {
         *per_rule.entry(id).or_default() += 1;
     }
     let unmatched: Vec<&str> = per_rule.iter().filter(|(_, n)| **n == 0).map(|(id, _)| *id).collect();
-    assert!(unmatched.is_empty(), "the corpus must make every pattern rule match at least once; no match for: {unmatched:?}");
+    assert!(
+        unmatched.is_empty(),
+        "the corpus must make every pattern rule match at least once; no match for: {unmatched:?}"
+    );
     // The tricky cases are really exercised: CRLF + unicode files, and nested matches of one rule.
     assert!(matches.iter().any(|(_, p, ..)| p == "python/app/unicode_crlf.py"));
     assert!(matches.iter().any(|(_, p, ..)| p == "js/src/crlf_ünïcode.js"));
-    let nested = matches.iter().any(|a| {
-        matches.iter().any(|b| a != b && a.0 == b.0 && a.1 == b.1 && a.2 <= b.2 && b.3 <= a.3)
-    });
+    let nested =
+        matches.iter().any(|a| matches.iter().any(|b| a != b && a.0 == b.0 && a.1 == b.1 && a.2 <= b.2 && b.3 <= a.3));
     assert!(nested, "the corpus has nested matches of one rule");
     // Ignored paths are honoured by both (and the corpus has files that would otherwise match).
-    assert!(!matches.iter().any(|(id, p, ..)| id == "reliability/python-bare-except" && p.starts_with("python/tests/")));
+    assert!(
+        !matches.iter().any(|(id, p, ..)| id == "reliability/python-bare-except" && p.starts_with("python/tests/"))
+    );
 }
 
 #[test]

@@ -114,9 +114,21 @@ metadata:
       - { path: scripts/report.py, head: "print('x')\n" }
 "#;
     write(dir.path(), "r.yaml", rule);
-    aigate().args(["rules", "test"]).arg(dir.path()).assert().success().stdout(predicate::str::contains("1 passed, 0 failed"));
+    aigate()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 passed, 0 failed"));
     // Swap the paths: both examples now fail, which proves the paths (and `ignores`) were used.
-    write(dir.path(), "r.yaml", &rule.replace("lib/report.py", "TMP").replace("scripts/report.py", "lib/report.py").replace("TMP", "scripts/report.py"));
+    write(
+        dir.path(),
+        "r.yaml",
+        &rule
+            .replace("lib/report.py", "TMP")
+            .replace("scripts/report.py", "lib/report.py")
+            .replace("TMP", "scripts/report.py"),
+    );
     aigate()
         .args(["rules", "test"])
         .arg(dir.path())
@@ -156,7 +168,8 @@ fn list_json_has_the_contract_fields_and_covers_the_builtin_packs() {
     for pack in ["security", "reliability", "architecture", "governance"] {
         assert!(packs.contains(pack), "packs: {packs:?}");
     }
-    let eval = rows.iter().find(|r| r["id"] == "security/python-eval-exec").expect("security/python-eval-exec is built in");
+    let eval =
+        rows.iter().find(|r| r["id"] == "security/python-eval-exec").expect("security/python-eval-exec is built in");
     assert_eq!(eval["language"], "python");
     assert_eq!(eval["kind"], "pattern");
     assert_eq!(eval["severity"], "error");
@@ -171,7 +184,15 @@ fn list_json_has_the_contract_fields_and_covers_the_builtin_packs() {
 fn list_shows_user_rules_with_their_file_and_can_leave_out_builtins() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "print.yaml", RULE);
-    let rows = list_json(&["rules", "list", "--no-builtin", "--format", "json", "--rules", dir.path().to_str().expect("utf-8 temp path")]);
+    let rows = list_json(&[
+        "rules",
+        "list",
+        "--no-builtin",
+        "--format",
+        "json",
+        "--rules",
+        dir.path().to_str().expect("utf-8 temp path"),
+    ]);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["id"], "team/no-print");
     assert!(rows[0]["pack"].as_str().is_some_and(|p| p.ends_with("print.yaml")), "{}", rows[0]);
@@ -227,12 +248,21 @@ metadata:
       - {path: src/lib.rs, base: "#[test]\nfn a() {}\n", head: "#[test]\nfn a() {}\n"}
 "##;
     write(dir.path(), "r.yaml", rule);
-    aigate().args(["rules", "test"]).arg(dir.path()).assert().success().stdout(predicate::str::contains("1 passed, 0 failed"));
+    aigate()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 passed, 0 failed"));
     // Give the valid example the larger base: the same head now deletes a test, and the diff shows both versions.
-    write(dir.path(), "r.yaml", &rule.replace(
-        "valid:\n      - {path: src/lib.rs, base: \"#[test]\\nfn a() {}\\n\"",
-        "valid:\n      - {path: src/lib.rs, base: \"#[test]\\nfn a() {}\\n#[test]\\nfn b() {}\\n\"",
-    ));
+    write(
+        dir.path(),
+        "r.yaml",
+        &rule.replace(
+            "valid:\n      - {path: src/lib.rs, base: \"#[test]\\nfn a() {}\\n\"",
+            "valid:\n      - {path: src/lib.rs, base: \"#[test]\\nfn a() {}\\n#[test]\\nfn b() {}\\n\"",
+        ),
+    );
     aigate()
         .args(["rules", "test"])
         .arg(dir.path())
@@ -240,4 +270,35 @@ metadata:
         .code(1)
         .stdout(predicate::str::contains("examples.valid[0] (src/lib.rs): expected no finding"))
         .stdout(predicate::str::contains("    base:\n        1 | #[test]\n        2 | fn a() {}\n        3 | #[test]\n        4 | fn b() {}\n    head:\n        1 | #[test]\n        2 | fn a() {}\n"));
+}
+
+/// A waived finding does not count: a waived occurrence is a valid example, and an invalid example
+/// whose only finding is waived fails, saying so.
+#[test]
+fn waived_findings_do_not_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = r##"
+id: team/no-print
+language: python
+severity: warning
+message: Use the logger instead of print.
+rule:
+  pattern: print($$$ARGS)
+metadata:
+  rationale: Output on stdout is lost in production.
+  examples:
+    invalid:
+      - "print('x')  # aigate: allow(team/no-print) -- the CLI entry point writes to stdout\n"
+    valid:
+      - "# aigate: allow(team/no-print) -- the CLI entry point writes to stdout\nprint('x')\n"
+"##;
+    write(dir.path(), "r.yaml", rule);
+    aigate()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("examples.invalid[0] (example.py): expected a finding, got none"))
+        .stdout(predicate::str::contains("+ actual:   no finding (1 waived by an inline waiver)"))
+        .stdout(predicate::str::contains("examples.valid").not());
 }

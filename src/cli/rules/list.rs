@@ -90,10 +90,6 @@ fn text(policy: &aigate::policy::Policy, rows: &[Row]) -> String {
     let mut languages: Vec<&str> = rows.iter().filter_map(|r| r.language).collect();
     languages.sort_unstable();
     languages.dedup();
-    out.push_str(&format!(
-        "{} invariants ({enabled} on by default) over {} languages\n",
-        rows.len(),
-        languages.len()
-    ));
+    out.push_str(&format!("{} invariants ({enabled} on by default) over {} languages\n", rows.len(), languages.len()));
     out
 }

@@ -119,6 +119,8 @@ struct Failure {
     expect_findings: bool,
     /// The findings of the rule under test (empty for a failed invalid example).
     actual: Vec<Finding>,
+    /// Findings of the rule that an inline waiver exempted (they do not count).
+    waived: usize,
 }
 
 impl Failure {
@@ -129,7 +131,11 @@ impl Failure {
         let _ = writeln!(out, "  examples.{} ({}): {what}", self.label, self.path);
         if self.expect_findings {
             let _ = writeln!(out, "    - expected: at least one finding of {id}");
-            let _ = writeln!(out, "    + actual:   no finding");
+            match self.waived {
+                0 => writeln!(out, "    + actual:   no finding"),
+                n => writeln!(out, "    + actual:   no finding ({n} waived by an inline waiver)"),
+            }
+            .ok();
         } else {
             let _ = writeln!(out, "    - expected: no finding of {id}");
             for f in &self.actual {
@@ -187,11 +193,11 @@ fn test_invariant(policy: &Policy, inv: &Invariant) -> miette::Result<Outcome> {
             let lang = Lang::from_path(std::path::Path::new(&path)).or(inv.language);
             let head_file = SourceFile { path: &path, lang, text: head };
             let base_file = base.map(|text| SourceFile { path: &path, lang, text });
-            let actual: Vec<Finding> = engine
+            let (actual, waived): (Vec<Finding>, Vec<Finding>) = engine
                 .check_file(&head_file, base_file.as_ref())
                 .into_iter()
-                .filter(|f| f.rule_id == inv.id && f.waived.is_none())
-                .collect();
+                .filter(|f| f.rule_id == inv.id)
+                .partition(|f| f.waived.is_none());
             if actual.is_empty() == expect_findings {
                 outcome.failures.push(Failure {
                     label: format!("{label}[{i}]"),
@@ -201,6 +207,7 @@ fn test_invariant(policy: &Policy, inv: &Invariant) -> miette::Result<Outcome> {
                     deleted: matches!(example, Example::File { head: None, .. }),
                     expect_findings,
                     actual,
+                    waived: waived.len(),
                 });
             }
         }
@@ -211,11 +218,7 @@ fn test_invariant(policy: &Policy, inv: &Invariant) -> miette::Result<Outcome> {
 /// The engine for one invariant's examples. Waiver-hygiene invariants judge the waivers of other
 /// findings, so they run with every invariant of the policy; the rest run alone.
 fn engine_for(policy: &Policy, inv: &Invariant) -> miette::Result<Engine> {
-    let invariants = if inv.kind == KindName::Waiver {
-        policy.invariants().to_vec()
-    } else {
-        vec![inv.clone()]
-    };
+    let invariants = if inv.kind == KindName::Waiver { policy.invariants().to_vec() } else { vec![inv.clone()] };
     Ok(Engine::from_invariants(invariants, EngineOptions::default())?)
 }
 
