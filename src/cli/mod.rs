@@ -1,5 +1,6 @@
 //! Subcommands. Each file is one command: it turns flags into library calls and output.
 
+mod check;
 mod rules;
 mod scan;
 mod trace;
@@ -24,7 +25,7 @@ pub const EXIT_ERROR: u8 = 2;
 agent can edit. It identifies the commits and lines of a change that AI tools wrote, enforces the \
 organisation's invariants on them with AST analysis, and records the corrections humans make.\n\n\
 Exit codes: 0 pass, 1 blocked by policy, 2 could not decide (bad input, internal error).",
-    after_help = "Examples:\n  aigate trace --base origin/main\n  aigate scan src/\n  aigate rules list"
+    after_help = "Examples:\n  aigate check --base origin/main --sarif aigate.sarif\n  aigate trace --base origin/main\n  aigate scan src/\n  aigate rules list"
 )]
 pub struct Cli {
     /// More logging (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
@@ -39,6 +40,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The gate: decide whether a change may merge (exit 0 pass, 1 blocked, 2 could not decide).
+    Check(check::Args),
     /// Show the provenance of a change: AI commits, their signals, AI lines, corrections.
     Trace(trace::Args),
     /// Scan files for invariant findings (whole tree, no git history needed).
@@ -50,6 +53,7 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Rules(cmd) => rules::run(cmd),

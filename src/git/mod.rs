@@ -3,6 +3,7 @@
 
 mod diff;
 mod error;
+mod tree;
 mod walk;
 
 use std::path::{Path, PathBuf};

@@ -283,7 +283,8 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>, manifests: &mut Vec<PathBuf>) -
         }
         match name {
             "pack.yaml" | "pack.yml" => manifests.push(path),
-            "signatures.yaml" | "signatures.yml" => {}
+            // The org policy settings and AI signatures of a policy directory are not rule files.
+            "signatures.yaml" | "signatures.yml" | "policy.yaml" | "policy.yml" => {}
             _ => files.push(path),
         }
     }

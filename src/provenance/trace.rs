@@ -1,7 +1,7 @@
 //! The provenance of a change, composed: walk the range, classify each commit with the signature catalogue,
 //! attribute the lines at head, find corrections, total up.
 
-use super::attribution::{Attribution, attribute};
+use super::attribution::{Attribution, FileLines, attribute};
 use super::corrections::corrections;
 use super::model::{CommitProvenance, FileAttribution, Identity, Totals, Trace};
 use super::signatures::{Catalogue, CommitMeta};
@@ -35,6 +35,16 @@ pub fn trace(repo: &Repo, base: Option<&str>, head: &str, catalogue: &Catalogue)
 /// The provenance of an already resolved range.
 pub fn trace_range(repo: &Repo, range: &Range, catalogue: &Catalogue) -> Result<Trace, ProvenanceError> {
     let commits: Vec<CommitProvenance> = range.commits.iter().map(|c| classify(c, catalogue)).collect();
+    Ok(trace_commits(repo, range, commits)?.0)
+}
+
+/// The provenance of a range whose commits are already classified (the gate may treat undeclared
+/// commits as AI), with the origin of every line at head of each changed file, which scoping needs.
+pub fn trace_commits(
+    repo: &Repo,
+    range: &Range,
+    commits: Vec<CommitProvenance>,
+) -> Result<(Trace, Vec<FileLines>), ProvenanceError> {
     let is_ai = |i: u32| commits.get(i as usize).is_some_and(|c| c.ai);
     let Attribution { files: lines, rewrites } = attribute(repo, range, &is_ai)?;
 
@@ -46,14 +56,15 @@ pub fn trace_range(repo: &Repo, range: &Range, catalogue: &Catalogue) -> Result<
         files.push(FileAttribution { path: file.display_path(), ai_lines: file.ranges(|o| is_ai(o.commit)) });
     }
     let corrections = corrections(&commits, &rewrites);
-    Ok(Trace {
+    let trace = Trace {
         base: range.base.map_or_else(|| EMPTY_TREE.to_owned(), |b| b.to_string()),
         head: range.head.to_string(),
         commits,
         files,
         corrections,
         totals,
-    })
+    };
+    Ok((trace, lines))
 }
 
 /// Parses the trailers and asks the catalogue about one commit.

@@ -1,0 +1,157 @@
+//! `aigate check`: the gate. Decides whether a change may merge and writes the reports that
+//! review tools read. Exit code: 0 pass, 1 blocked, 2 could not decide (0 with --fail-open).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use aigate::gate::model::{GateReport, Outcome, ScopeMode};
+use aigate::gate::run::{CheckOptions, check, error_report};
+use aigate::report::{codequality, github, markdown, sarif, terminal};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style diagnostics and a verdict line.
+    Text,
+    /// The gate report (a stable contract: see the README).
+    Json,
+    /// The summary a PR comment or GITHUB_STEP_SUMMARY shows.
+    Markdown,
+    /// GitHub Actions workflow commands (annotations without a token).
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+  aigate check                                   # this branch against the default branch\n  \
+  aigate check --base origin/main --sarif aigate.sarif\n  \
+  aigate check --policy /etc/aigate/org-policy --format markdown > summary.md\n  \
+  aigate check --scope changed-lines --codequality gl-code-quality.json\n\n\
+Policy: the built-in packs (unless the org policy says `builtin: false`), the org policy from --policy or\n\
+AIGATE_POLICY (rule directories with an optional policy.yaml and signatures.yaml, or bundle files), then the\n\
+repository's .aigate.yml at --head, which may add and tighten but never weaken (that blocks as\n\
+aigate/policy-weakening).\n\
+Scope (default ai-lines): findings on lines AI commits of the change wrote block; findings on other\n\
+changed lines warn; unchanged code is not reported.\n\
+Exit codes: 0 pass, 1 blocked, 2 could not decide. --fail-open turns 2 into 0, loudly.")]
+pub struct Args {
+    /// The repository (or any directory inside it).
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+    /// Where the change starts (excluded). Default: the merge-base with the default branch, else HEAD~1.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Where the change ends (included).
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub head: String,
+    /// Org policy: a rule directory or a bundle file (repeatable). Default: $AIGATE_POLICY (a path list).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub policy: Vec<PathBuf>,
+    /// Read the repository configuration from FILE instead of .aigate.yml at --head.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Which findings block. May widen the org scope, never narrow it.
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also write SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write a GitLab Code Quality report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub codequality: Option<PathBuf>,
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable).
+    #[arg(long = "signatures", value_name = "FILE", env = "AIGATE_SIGNATURES")]
+    pub signatures: Vec<PathBuf>,
+    /// Skip files larger than this many bytes (default 2 MB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// When the gate cannot decide, pass (exit 0) instead of failing closed (exit 2). Printed loudly.
+    #[arg(long)]
+    pub fail_open: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScopeArg {
+    AiLines,
+    AiFiles,
+    ChangedLines,
+    All,
+}
+
+impl From<ScopeArg> for ScopeMode {
+    fn from(s: ScopeArg) -> Self {
+        match s {
+            ScopeArg::AiLines => ScopeMode::AiLines,
+            ScopeArg::AiFiles => ScopeMode::AiFiles,
+            ScopeArg::ChangedLines => ScopeMode::ChangedLines,
+            ScopeArg::All => ScopeMode::All,
+        }
+    }
+}
+
+pub fn run(args: Args) -> miette::Result<ExitCode> {
+    let policies = if args.policy.is_empty() {
+        std::env::var_os("AIGATE_POLICY").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default()
+    } else {
+        args.policy.clone()
+    };
+    let options = CheckOptions {
+        repo: args.repo.clone(),
+        base: args.base.clone(),
+        head: Some(args.head.clone()),
+        policies,
+        config: args.config.clone(),
+        scope: args.scope.map(Into::into),
+        signatures: args.signatures.clone(),
+        max_file_size: args.max_file_size,
+    };
+    let report = match check(&options) {
+        Ok(report) => report,
+        Err(err) => {
+            // Say what went wrong as a diagnostic, then report the undecided verdict like any other.
+            eprintln!("{:?}", miette::Report::new(err));
+            let report = error_report("the gate could not decide: see the error above".into(), args.fail_open);
+            if args.fail_open {
+                eprintln!(
+                    "\nWARNING: aigate could not decide and --fail-open is set: this change is NOT gated.\n\
+                     WARNING: remove --fail-open to fail closed (exit 2) on errors.\n"
+                );
+            }
+            report
+        }
+    };
+    write_outputs(&args, &report)?;
+    let out = match args.format {
+        Format::Text => terminal::to_string(&report),
+        Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        Format::Markdown => markdown::to_string(&report),
+        Format::Github => github::to_string(&report),
+    };
+    print!("{out}");
+    if report.verdict.outcome == Outcome::Error && report.verdict.exit_code == 0 {
+        tracing::warn!("fail-open: exit 0 although the gate could not decide");
+    }
+    Ok(ExitCode::from(report.verdict.exit_code))
+}
+
+fn write_outputs(args: &Args, report: &GateReport) -> miette::Result<()> {
+    let outputs: [(&Option<PathBuf>, fn(&GateReport) -> String); 3] =
+        [(&args.sarif, sarif::to_string), (&args.codequality, codequality::to_string), (&args.markdown, markdown::to_string)];
+    for (path, render) in outputs {
+        if let Some(path) = path {
+            write(path, &render(report))?;
+        }
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> miette::Result<()> {
+    std::fs::write(path, text).map_err(|e| {
+        miette::miette!(help = "check that the directory exists and is writable", "cannot write {}: {e}", path.display())
+    })
+}

@@ -1,0 +1,92 @@
+//! Scope: which findings of a change count, and how. A finding's lines are looked up in the line
+//! origins at head (who wrote each line within the change); findings with no line evidence (a
+//! protected path touched, a test deleted) fall back to who touched the file.
+
+use std::collections::HashSet;
+
+use super::model::{Level, LineProvenance, ScopeMode};
+use crate::policy::{KindName, Scope, Severity};
+use crate::provenance::attribution::FileLines;
+use crate::provenance::model::CommitProvenance;
+
+/// What the change says about one file.
+pub struct FileEvidence<'a> {
+    /// Origins of the file's lines at head; `None` for a file deleted by the change.
+    pub lines: Option<&'a FileLines>,
+    /// Some commit of the change that touched the file is AI-attributed.
+    pub touched_by_ai: bool,
+}
+
+/// The decision for one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scoped {
+    /// `None`: not reported (unchanged code outside the scope).
+    pub level: Option<Level>,
+    pub provenance: Option<LineProvenance>,
+}
+
+/// The run scope an invariant's own `metadata.scope` asks for, if any.
+pub fn rule_mode(scope: Option<Scope>, run: ScopeMode) -> ScopeMode {
+    match scope {
+        None => run,
+        Some(Scope::Ai) => ScopeMode::AiLines,
+        Some(Scope::Changed) => ScopeMode::ChangedLines,
+        Some(Scope::All) => ScopeMode::All,
+    }
+}
+
+/// Decides how a finding on `start..=end` (1-based lines) of a file counts.
+#[allow(clippy::too_many_arguments)]
+pub fn scope_finding(
+    evidence: &FileEvidence<'_>,
+    commits: &[CommitProvenance],
+    kind: KindName,
+    start: u32,
+    end: u32,
+    mode: ScopeMode,
+    severity: Severity,
+    block_on: Severity,
+    waived: bool,
+) -> Scoped {
+    let origins = evidence.lines.map(|f| f.origins.as_slice()).unwrap_or(&[]);
+    let span = origins.get(start.saturating_sub(1) as usize..(end as usize).min(origins.len())).unwrap_or(&[]);
+    let is_ai = |i: u32| commits.get(i as usize).is_some_and(|c| c.ai);
+    // The most telling line: the first AI line of the span, else its first changed line.
+    let owner = span
+        .iter()
+        .flatten()
+        .find(|o| is_ai(o.commit))
+        .or_else(|| span.iter().flatten().next())
+        .map(|o| o.commit);
+    // Path rules and removal detectors point at lines the change may not have written.
+    let file_level = kind == KindName::Paths || (owner.is_none() && matches!(kind, KindName::Diff | KindName::Rust));
+    let (on_ai, on_changed) = match owner {
+        Some(c) => (is_ai(c), true),
+        None if file_level => (evidence.touched_by_ai, true),
+        None => (false, false),
+    };
+    let in_scope = match mode {
+        ScopeMode::AiLines => on_ai,
+        ScopeMode::AiFiles => evidence.touched_by_ai,
+        ScopeMode::ChangedLines => on_changed,
+        ScopeMode::All => true,
+    };
+    let provenance = match owner.and_then(|c| commits.get(c as usize)) {
+        Some(c) => Some(LineProvenance { ai: c.ai, tool: c.tool.clone(), model: c.model.clone(), commit: Some(c.sha.clone()) }),
+        None if file_level => Some(LineProvenance { ai: evidence.touched_by_ai, tool: None, model: None, commit: None }),
+        None => None,
+    };
+    let level = if !(in_scope || on_changed) {
+        None
+    } else if waived {
+        Some(Level::Waived)
+    } else if in_scope && severity >= block_on {
+        Some(Level::Block)
+    } else {
+        Some(Level::Warn)
+    };
+    Scoped { level, provenance }
+}
+
+/// The paths (at head, or the old path of a deletion) that AI commits of the change touched.
+pub type AiTouched = HashSet<String>;
