@@ -55,7 +55,11 @@ fn package_json_sections() {
 
 #[test]
 fn python_requirements_and_pyproject() {
-    let hits = run("requirements-dev.txt", "requests==2.31\n", "# pinned\nrequests==2.32\nPyYAML>=6 ; python_version>'3.8'\n-r base.txt\n# flask\n");
+    let hits = run(
+        "requirements-dev.txt",
+        "requests==2.31\n",
+        "# pinned\nrequests==2.32\nPyYAML>=6 ; python_version>'3.8'\n-r base.txt\n# flask\n",
+    );
     assert_eq!(hits, vec![(3, "new dependency `pyyaml` (requirements)".to_owned())]);
     let base = "[project]\nname = \"x\"\ndependencies = [\"requests>=2\"]\n";
     let head = concat!(
@@ -77,8 +81,15 @@ fn go_mod_gemfile_pom_and_csproj() {
     assert_eq!(gem, vec![(3, "new dependency `sidekiq` (gem)".to_owned())]);
     let pom_base = "<project><dependencies>\n</dependencies></project>\n";
     let pom_head = "<project><dependencies>\n<!-- <dependency><groupId>x</groupId><artifactId>old</artifactId></dependency> -->\n<dependency>\n  <groupId>org.slf4j</groupId>\n  <artifactId>slf4j-api</artifactId>\n</dependency>\n</dependencies></project>\n";
-    assert_eq!(run("pom.xml", pom_base, pom_head), vec![(5, "new dependency `org.slf4j:slf4j-api` (<dependency>)".to_owned())]);
-    let cs = run("src/App/App.csproj", "<Project></Project>", "<Project>\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" Version=\"13.0.3\" />\n  </ItemGroup>\n</Project>\n");
+    assert_eq!(
+        run("pom.xml", pom_base, pom_head),
+        vec![(5, "new dependency `org.slf4j:slf4j-api` (<dependency>)".to_owned())]
+    );
+    let cs = run(
+        "src/App/App.csproj",
+        "<Project></Project>",
+        "<Project>\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" Version=\"13.0.3\" />\n  </ItemGroup>\n</Project>\n",
+    );
     assert_eq!(cs, vec![(3, "new dependency `Newtonsoft.Json` (<PackageReference>)".to_owned())]);
 }
 

@@ -79,7 +79,10 @@ fn go_java_and_csharp() {
     let hits = run("forbid: ['github.com/acme/app/infra', 'database/sql']", "domain/user.go", go);
     assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), vec![6, 7], "{hits:?}");
     let java = "package a;\nimport com.acme.infra.Db;\nimport static com.acme.infra.Db.open;\nimport com.acme.domain.*;\n// import com.acme.infra.X;\n";
-    assert_eq!(run("forbid: ['com.acme.infra']", "src/A.java", java).iter().map(|h| h.0).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(
+        run("forbid: ['com.acme.infra']", "src/A.java", java).iter().map(|h| h.0).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
     let cs = "using System;\nusing Acme.Infra.Db;\nusing Db = Acme.Infra.Db.Context;\nusing static Acme.Infra.Util;\n";
     assert_eq!(run("forbid: ['Acme.Infra']", "Domain/A.cs", cs).iter().map(|h| h.0).collect::<Vec<_>>(), vec![2, 3, 4]);
 }

@@ -138,7 +138,15 @@ async fn at() { None::<u8>.unwrap(); }
 #[test]
 fn panics_outside_library_paths_and_configured_lists() {
     let text = "pub fn f() { None::<u8>.unwrap(); }\n";
-    for path in ["tests/it.rs", "benches/b.rs", "examples/e.rs", "build.rs", "src/main.rs", "src/bin/tool.rs", "crates/x/tests/a.rs"] {
+    for path in [
+        "tests/it.rs",
+        "benches/b.rs",
+        "examples/e.rs",
+        "build.rs",
+        "src/main.rs",
+        "src/bin/tool.rs",
+        "crates/x/tests/a.rs",
+    ] {
         assert!(run_at(PANICS, path, None, text).is_empty(), "{path}");
     }
     assert_eq!(run_at(PANICS, "crates/x/src/lib.rs", None, text).len(), 1);

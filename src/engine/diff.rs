@@ -132,7 +132,9 @@ impl DiffSpec {
                 Compiled::Secrets(secrets::Named::compile(names)?)
             }
             Detector::DependencyAdded { allow } => Compiled::Dependencies(deps::compile_allow(allow)?),
-            Detector::TestSkipAdded {} | Detector::TestDeleted {} | Detector::AssertionRemoved { .. } => Compiled::Nothing,
+            Detector::TestSkipAdded {} | Detector::TestDeleted {} | Detector::AssertionRemoved { .. } => {
+                Compiled::Nothing
+            }
         })
     }
 }
@@ -144,7 +146,9 @@ pub fn check(spec: &DiffSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_
     match (&spec.detector, compiled) {
         (Detector::TestSkipAdded {}, _) => skips::check(head, base),
         (Detector::TestDeleted {}, _) => base.map_or_else(Vec::new, |base| testfns::check_deleted(head, base)),
-        (Detector::AssertionRemoved { per }, _) => base.map_or_else(Vec::new, |base| assertions::check(*per, head, base)),
+        (Detector::AssertionRemoved { per }, _) => {
+            base.map_or_else(Vec::new, |base| assertions::check(*per, head, base))
+        }
         (Detector::SuppressionAdded { .. }, Compiled::Suppressions(allow)) => suppressions::check(allow, head, base),
         (Detector::SecretAdded { min_length, entropy, .. }, Compiled::Secrets(named)) => {
             secrets::check(named, *min_length, *entropy, head, base)

@@ -98,7 +98,10 @@ impl ImportsSpec {
     fn compile(&self) -> Result<Compiled, String> {
         let mut from = GlobSetBuilder::new();
         for pattern in &self.from {
-            let glob = GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| format!("imports: invalid `from` glob `{pattern}`: {e}"))?;
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("imports: invalid `from` glob `{pattern}`: {e}"))?;
             from.add(glob);
         }
         Ok(Compiled {
@@ -118,7 +121,8 @@ pub fn check(spec: &ImportsSpec, head: &SourceFile<'_>, base: Option<&SourceFile
     }
     let mut hits: Vec<Hit> = Vec::new();
     for import in extract::imports(head.text, lang, head.path) {
-        let candidates: Vec<&str> = std::iter::once(import.written.as_str()).chain(import.resolved.as_deref()).collect();
+        let candidates: Vec<&str> =
+            std::iter::once(import.written.as_str()).chain(import.resolved.as_deref()).collect();
         let forbidden = candidates.iter().find_map(|c| compiled.forbid.matches(c).iter().next());
         let Some(index) = forbidden else { continue };
         if candidates.iter().any(|c| compiled.allow.is_match(c)) {

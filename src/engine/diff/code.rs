@@ -28,8 +28,14 @@ fn is_string(kind: &str) -> bool {
 
 fn is_function(kind: &str, lang: Lang) -> bool {
     match kind {
-        "function_item" | "function_definition" | "function_declaration" | "method_declaration"
-        | "method" | "singleton_method" | "local_function_statement" | "method_definition" => true,
+        "function_item"
+        | "function_definition"
+        | "function_declaration"
+        | "method_declaration"
+        | "method"
+        | "singleton_method"
+        | "local_function_statement"
+        | "method_definition" => true,
         // JavaScript/TypeScript tests are `it(…)` calls; RSpec examples are `it "…" do` calls.
         "call_expression" => matches!(lang, Lang::JavaScript | Lang::TypeScript | Lang::Tsx),
         "call" => lang == Lang::Ruby,

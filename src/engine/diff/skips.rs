@@ -24,7 +24,9 @@ fn markers(lang: Lang) -> &'static Regex {
         ))
     });
     static JS: LazyLock<Regex> = LazyLock::new(|| {
-        regex(r"\b(?:it|describe|test|context|suite|specify)\.(?:skip|todo)\b|\bx(?:it|describe|test|context|specify)\s*\(")
+        regex(
+            r"\b(?:it|describe|test|context|suite|specify)\.(?:skip|todo)\b|\bx(?:it|describe|test|context|specify)\s*\(",
+        )
     });
     static GO: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\w+\.Skip(?:f|Now)?\s*\("));
     static JAVA: LazyLock<Regex> = LazyLock::new(|| regex(r"@(?:Disabled|Ignore)\b"));
@@ -47,13 +49,7 @@ fn markers(lang: Lang) -> &'static Regex {
 
 /// Hits for every match of `re` in `haystack` (a view of `code.text` with the same offsets) that
 /// starts on an added line, with the line's text as detail.
-pub(crate) fn on_added_lines(
-    re: &Regex,
-    haystack: &str,
-    code: &Code<'_>,
-    added: &AddedLines,
-    what: &str,
-) -> Vec<Hit> {
+pub(crate) fn on_added_lines(re: &Regex, haystack: &str, code: &Code<'_>, added: &AddedLines, what: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     for m in re.find_iter(haystack) {
         let start = Position::at_byte(code.text, m.start());

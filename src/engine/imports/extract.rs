@@ -129,10 +129,12 @@ fn resolve_python(module: &str, path: &str) -> Option<String> {
 }
 
 fn python(node: &N<'_>, path: &str, push: &mut dyn FnMut(String, Option<String>)) {
-    let names = || node.field_children("name").map(|n| match n.field("name") {
-        Some(inner) => compact(&inner),
-        None => compact(&n),
-    });
+    let names = || {
+        node.field_children("name").map(|n| match n.field("name") {
+            Some(inner) => compact(&inner),
+            None => compact(&n),
+        })
+    };
     match node.kind().as_ref() {
         "import_statement" => names().for_each(|n| push(n, None)),
         "import_from_statement" => {
@@ -189,9 +191,9 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
         Lang::Python => python(node, path, &mut push),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             let source = match kind.as_ref() {
-                "import_statement" | "export_statement" => node
-                    .field("source")
-                    .or_else(|| node.children().find(|c| c.kind() == "import_require_clause").and_then(|c| c.field("source"))),
+                "import_statement" | "export_statement" => node.field("source").or_else(|| {
+                    node.children().find(|c| c.kind() == "import_require_clause").and_then(|c| c.field("source"))
+                }),
                 "call_expression" => {
                     let callee = node.field("function");
                     let is_loader = callee.is_some_and(|f| f.kind() == "import" || f.text() == "require");
@@ -257,7 +259,10 @@ mod tests {
 
     #[test]
     fn relative_imports_resolve_against_the_file() {
-        assert_eq!(resolve_rust("super::infra::Db", "crate::domain::user").as_deref(), Some("crate::domain::infra::Db"));
+        assert_eq!(
+            resolve_rust("super::infra::Db", "crate::domain::user").as_deref(),
+            Some("crate::domain::infra::Db")
+        );
         assert_eq!(resolve_rust("self::x", "crate").as_deref(), Some("crate::x"));
         assert_eq!(resolve_js("../infra/db", "web/src/domain/a.ts").as_deref(), Some("web/src/infra/db"));
         assert_eq!(resolve_python("..infra", "src/app/domain/svc.py").as_deref(), Some("app.infra"));

@@ -80,7 +80,11 @@ pub(super) fn gemfile(text: &str) -> Vec<Dep> {
     for (at, line) in lines(text, "#") {
         let (at, line) = trimmed(at, line);
         if let Some(name) = GEM.captures(line).and_then(|c| c.get(1)) {
-            out.push(Dep { name: name.as_str().to_owned(), at: at + name.start()..at + name.end(), section: "gem".into() });
+            out.push(Dep {
+                name: name.as_str().to_owned(),
+                at: at + name.start()..at + name.end(),
+                section: "gem".into(),
+            });
         }
     }
     out
@@ -89,10 +93,11 @@ pub(super) fn gemfile(text: &str) -> Vec<Dep> {
 /// `text` with XML comments blanked (same offsets).
 fn without_xml_comments(text: &str) -> String {
     static COMMENT: LazyLock<Regex> = LazyLock::new(|| regex(r"(?s)<!--.*?-->"));
-    COMMENT.replace_all(text, |c: &regex::Captures<'_>| {
-        c[0].chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }).collect::<String>()
-    })
-    .into_owned()
+    COMMENT
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            c[0].chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }).collect::<String>()
+        })
+        .into_owned()
 }
 
 pub(super) fn pom(text: &str) -> Vec<Dep> {
