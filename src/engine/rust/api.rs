@@ -195,9 +195,9 @@ impl<T: ToTokens> SpanOf for T {
     }
 }
 
-/// The public API of a file, or `None` when it cannot be parsed. Signatures are compared as
-/// text, so they are rendered (with positions) on the parsing thread.
-fn api_of(file: &SourceFile<'_>) -> Option<Api> {
+/// The public API of a file. Signatures are compared as text, so they are rendered (with
+/// positions) on the parsing thread.
+fn api_of(file: &SourceFile<'_>) -> Result<Api, String> {
     let module = module_path(file.path);
     with_file(file.text, |parsed| {
         let mut collector = Collector { api: Api::new() };
@@ -206,17 +206,10 @@ fn api_of(file: &SourceFile<'_>) -> Option<Api> {
     })
 }
 
-pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec<Hit> {
-    let Some(before) = api_of(base) else { return Vec::new() };
+pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Result<Vec<Hit>, String> {
+    let before = api_of(base).map_err(|e| format!("at base: {e}"))?;
     // A deleted file removes everything; an unparsable head is not judged.
-    let after = if head.text.is_empty() {
-        Api::new()
-    } else {
-        match api_of(head) {
-            Some(api) => api,
-            None => return Vec::new(),
-        }
-    };
+    let after = if head.text.is_empty() { Api::new() } else { api_of(head)? };
     let line1 = (Position { line: 1, column: 1 }, Position { line: 1, column: 1 });
     let mut hits = Vec::new();
     for (key, was) in &before {
@@ -227,15 +220,13 @@ pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec<Hit> {
         };
         for item in now.iter().filter(|n| !was.iter().any(|w| w.signature == n.signature)) {
             let old = was.first().map(|w| shorten(w.signature.trim(), 100)).unwrap_or_default();
-            let detail = format!(
-                "signature of pub {kind} `{path}` changed: `{old}` → `{}`",
-                shorten(item.signature.trim(), 100)
-            );
+            let detail =
+                format!("signature of pub {kind} `{path}` changed: `{old}` → `{}`", shorten(item.signature.trim(), 100));
             hits.push(Hit { start: item.at.0, end: item.at.1, detail: Some(detail) });
         }
     }
     hits.sort_by_key(|h| h.start);
-    hits
+    Ok(hits)
 }
 
 #[cfg(test)]
