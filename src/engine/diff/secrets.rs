@@ -7,8 +7,9 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use super::added::AddedLines;
+use super::code::LineIndex;
 use super::skips::regex;
-use crate::engine::source::{Hit, Position, SourceFile};
+use crate::engine::source::{Hit, SourceFile};
 
 pub(crate) fn default_min_length() -> usize {
     16
@@ -166,15 +167,16 @@ pub(crate) fn check(
     }
     let added = AddedLines::between(base.map(|b| b.text), text);
     let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    let index = LineIndex::new(text);
     let mut hits: Vec<Hit> = Vec::new();
     // Earlier candidates win an overlap: known formats come before the entropy heuristic.
     for (range, detail) in found {
-        let start = Position::at_byte(text, range.start);
+        let start = index.position(range.start);
         if !added.contains(start.line) || taken.iter().any(|t| t.start < range.end && range.start < t.end) {
             continue;
         }
         taken.push(range.clone());
-        hits.push(Hit { start, end: Position::at_byte(text, range.end), detail: Some(detail) });
+        hits.push(Hit { start, end: index.position(range.end), detail: Some(detail) });
     }
     hits.sort_by_key(|h| h.start);
     hits
