@@ -88,6 +88,17 @@ fn go_java_and_csharp() {
 }
 
 #[test]
+fn imports_resolved_through_the_file_path_are_found_even_if_the_text_never_names_the_module() {
+    // `mod db;` in src/infra/mod.rs declares crate::infra::db; the text says only `db`.
+    let hits = run("forbid: [crate::infra]", "src/infra/mod.rs", "mod db;\n");
+    assert_eq!(hits, vec![(1, "imports `crate::infra::db`, forbidden by `crate::infra`".to_owned())]);
+    let hits = run("forbid: [app.infra]", "app/infra/sub/x.py", "from . import y\n");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    // A file that mentions no forbidden module anywhere is not parsed, and has no hits.
+    assert!(run("forbid: [crate::infra]", "src/domain/a.rs", "use crate::model::User;\n").is_empty());
+}
+
+#[test]
 fn bad_specs_are_load_errors() {
     assert!(serde_saphyr::from_str::<ImportsSpec>("forbid: [a]\nonly: [b]").is_err());
     let empty: ImportsSpec = serde_saphyr::from_str("forbid: []").expect("shape is fine");

@@ -143,6 +143,10 @@ impl DiffSpec {
 pub fn check(spec: &DiffSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
     // Invalid options are reported by `validate` at load time; such a rule finds nothing.
     let Ok(compiled) = spec.compiled() else { return Vec::new() };
+    // Every detector is about a change: an unchanged file has none.
+    if base.is_some_and(|b| b.text == head.text) {
+        return Vec::new();
+    }
     match (&spec.detector, compiled) {
         (Detector::TestSkipAdded {}, _) => skips::check(head, base),
         (Detector::TestDeleted {}, _) => base.map_or_else(Vec::new, |base| testfns::check_deleted(head, base)),

@@ -51,24 +51,22 @@ impl<'a> Code<'a> {
         let Some(lang) = lang else { return code };
         let root = lang.ast_grep().ast_grep(text);
         let mut blank = Vec::new();
-        // An explicit stack: tree-sitter trees of deeply nested input must not overflow ours.
-        let mut stack = vec![root.root()];
-        while let Some(node) = stack.pop() {
+        walk(root.root().get_inner_node(), |node| {
             let kind = node.kind();
-            if is_comment(&kind) {
-                code.comments.push(node.range());
-                blank.push(node.range());
-                continue;
+            if is_comment(kind) {
+                code.comments.push(node.byte_range());
+                blank.push(node.byte_range());
+                return false;
             }
-            if is_string(&kind) {
-                blank.push(node.range());
-                continue;
+            if is_string(kind) {
+                blank.push(node.byte_range());
+                return false;
             }
-            if is_function(&kind, lang) {
-                code.functions.push(node.range());
+            if is_function(kind, lang) {
+                code.functions.push(node.byte_range());
             }
-            stack.extend(node.children());
-        }
+            true
+        });
         let mut bytes = std::mem::take(&mut code.masked).into_bytes();
         for range in blank {
             for b in &mut bytes[range] {
@@ -94,6 +92,25 @@ impl<'a> Code<'a> {
         let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let end = self.text[offset..].find('\n').map_or(self.text.len(), |i| offset + i);
         shorten(self.text[start..end].trim(), 80)
+    }
+}
+
+/// Visits the syntax tree in document order with a cursor (no recursion, so deeply nested input
+/// cannot overflow the stack); `visit` returns whether to descend into the node.
+pub(crate) fn walk(root: tree_sitter::Node<'_>, mut visit: impl FnMut(tree_sitter::Node<'_>) -> bool) {
+    let mut cursor = root.walk();
+    loop {
+        if visit(cursor.node()) && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
     }
 }
 

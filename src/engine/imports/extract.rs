@@ -5,6 +5,7 @@ use ast_grep_core::Node;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_language::{LanguageExt, SupportLang};
 
+use crate::engine::diff::code::walk;
 use crate::engine::lang::Lang;
 use crate::engine::rust::api::module_path;
 
@@ -234,21 +235,35 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
     }
 }
 
+/// The node kinds `at_node` looks at, in any language.
+const IMPORT_KINDS: &[&str] = &[
+    "use_declaration",
+    "mod_item",
+    "extern_crate_declaration",
+    "import_statement",
+    "import_from_statement",
+    "export_statement",
+    "call_expression",
+    "import_spec",
+    "import_declaration",
+    "using_directive",
+];
+
 /// Every import of `text`, a file at `path` in `lang`.
 pub(crate) fn imports(text: &str, lang: Lang, path: &str) -> Vec<Import> {
     let root = lang.ast_grep().ast_grep(text);
     let module = module_path(path);
     let mut out = Vec::new();
-    // An explicit stack: deeply nested trees must not overflow ours.
-    let mut stack = vec![root.root()];
-    while let Some(node) = stack.pop() {
+    walk(root.root().get_inner_node(), |node| {
         let kind = node.kind();
         if kind.contains("comment") || kind == "string" || kind.ends_with("string_literal") {
-            continue;
+            return false;
         }
-        at_node(&node, lang, path, &module, &mut out);
-        stack.extend(node.children());
-    }
+        if IMPORT_KINDS.contains(&kind) {
+            at_node(&root.adopt(node), lang, path, &module, &mut out);
+        }
+        true
+    });
     out.sort_by_key(|i| i.at.start);
     out
 }
