@@ -57,7 +57,7 @@ struct Compiled {
 /// text, or (for relative imports, resolved against the file's location) in the file's path.
 fn needle(pattern: &str) -> Option<String> {
     pattern
-        .split(|c: char| matches!(c, ':' | '.' | '/' | '*'))
+        .split([':', '.', '/', '*'])
         .max_by_key(|segment| segment.len())
         .filter(|segment| !segment.is_empty())
         .map(str::to_owned)
