@@ -206,3 +206,13 @@ fn errors_render_with_miette() {
     assert!(out.contains("language: kotlin"), "{out}");
     assert!(out.contains("bash, c, cpp"), "{out}");
 }
+
+#[test]
+fn a_kind_spec_is_validated_at_load_time_and_located() {
+    let e = rule_error("id: p\nseverity: error\npaths:\n  protect: [\"ci/[oops\"]\n");
+    assert_eq!(e.key.as_deref(), Some("paths"), "{e}");
+    assert_eq!(e.line, 4, "{e}");
+    assert!(e.message.contains("ci/[oops"), "{e}");
+    let e = rule_error("id: p\npaths:\n  protect: [a]\n  colour: red\n");
+    assert!(e.to_string().contains("colour"), "{e}");
+}

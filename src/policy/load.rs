@@ -323,6 +323,8 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
     };
 
     let missing = || err(None, kind, format!("`{kind}:` has no value"), "give the kind its spec");
+    // The kind's own validation (globs, regexes) at load time, located at the kind's key.
+    let invalid = |at: Location, message: String| err(Some(at), kind, message, "fix the value under this key");
     let definition = to_json(&value);
     let fix = definition.get("fix").cloned();
     let (check, kind_name) = match kind {
@@ -373,10 +375,26 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
             })?;
             (Check::Query(compiled), KindName::Query)
         }
-        "imports" => (Check::Imports(doc.imports.map(|s| s.value).ok_or_else(missing)?), KindName::Imports),
-        "paths" => (Check::Paths(doc.paths.map(|s| s.value).ok_or_else(missing)?), KindName::Paths),
-        "diff" => (Check::Diff(doc.diff.map(|s| s.value).ok_or_else(missing)?), KindName::Diff),
-        "rust" => (Check::Rust(doc.rust.map(|s| s.value).ok_or_else(missing)?), KindName::Rust),
+        "imports" => {
+            let spec = doc.imports.ok_or_else(missing)?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            (Check::Imports(spec.value), KindName::Imports)
+        }
+        "paths" => {
+            let spec = doc.paths.ok_or_else(missing)?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            (Check::Paths(spec.value), KindName::Paths)
+        }
+        "diff" => {
+            let spec = doc.diff.ok_or_else(missing)?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            (Check::Diff(spec.value), KindName::Diff)
+        }
+        "rust" => {
+            let spec = doc.rust.ok_or_else(missing)?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            (Check::Rust(spec.value), KindName::Rust)
+        }
         _ => (Check::Waiver(doc.waiver.map(|s| s.value).ok_or_else(missing)?), KindName::Waiver),
     };
 
