@@ -66,6 +66,7 @@ fn skips_in_every_language() {
         ("a.test.js", "xit('works', () => {});\n"),
         ("a.test.tsx", "test.todo('later');\n"),
         ("a_test.go", "func TestA(t *testing.T) {\n\tt.Skip(\"flaky\")\n}\n"),
+        ("a_test.go", "func (s *Suite) TestA() {\n\ts.T().SkipNow()\n}\n"),
         ("ATest.java", "class A {\n  @Disabled\n  @Test void a() {}\n}\n"),
         ("ATest.java", "class A {\n  @Ignore\n  @Test public void a() {}\n}\n"),
         ("A.cs", "class A {\n  [Fact(Skip = \"flaky\")]\n  public void B() {}\n}\n"),
@@ -80,7 +81,11 @@ fn skips_in_every_language() {
     }
     // Plain tests are not skips.
     for (path, head) in
-        [("t.py", "def test_a():\n    assert skip_count == 0\n"), ("a_test.go", "func TestA(t *testing.T) {}\n")]
+        [
+            ("t.py", "def test_a():\n    assert skip_count == 0\n"),
+            ("a_test.go", "func TestA(t *testing.T) {}\n"),
+            ("a_test.go", "func TestA(t *testing.T) {\n\tr.Skip(4)\n}\n"),
+        ]
     {
         assert!(run(SKIP, path, Some(""), head).is_empty(), "{path}");
     }
