@@ -95,6 +95,10 @@ struct T;
     assert!(hits[1].2.contains("unsafe fn `undocumented`"));
     assert!(hits[2].2.contains("unsafe impl of `Sync`"));
     assert!(run_at(UNSAFE, "src/lib.rs", None, "fn safe() {}\n").is_empty());
+    let block = "fn g(p: *const u8) -> u8 {\n    /* SAFETY: p is valid\n     * for reads. */\n    unsafe { *p }\n}\n";
+    assert!(run_at(UNSAFE, "src/lib.rs", None, block).is_empty());
+    let trailing = "fn g(p: *const u8) -> u8 {\n    // SAFETY: stale, about the line below\n    let q = p; /* moved */\n    unsafe { *q }\n}\n";
+    assert_eq!(lines(&run_at(UNSAFE, "src/lib.rs", None, trailing)), vec![4]);
 }
 
 const PANICS: &str = "check: panic-in-library";

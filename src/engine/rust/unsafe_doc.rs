@@ -32,7 +32,8 @@ fn says_safety(text: &str) -> bool {
 
 fn is_comment(line: &str) -> bool {
     let t = line.trim();
-    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') || t.ends_with("*/")
+    // Whole comment lines only: `f(); /* … */` is code, and the search stops there.
+    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*')
 }
 
 fn is_attribute(line: &str) -> bool {
