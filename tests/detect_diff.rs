@@ -36,6 +36,11 @@ fn spec_rejects_unknown_detectors_and_options() {
     assert!(serde_saphyr::from_str::<DiffSpec>("detector: assertion-removed\nper: file").is_ok());
     let bad: DiffSpec = serde_saphyr::from_str("detector: suppression-added\nallow: ['(']").expect("shape is fine");
     assert!(bad.validate().is_err(), "an invalid regex is a load error");
+    // Specs serialize back to the shape they were written in.
+    let secrets = spec("detector: secret-added\nmin-length: 20\nnames: [passphrase]");
+    let json = serde_json::to_value(&secrets).expect("serializes");
+    assert_eq!(json, serde_json::json!({"detector": "secret-added", "min-length": 20, "entropy": 3.5, "names": ["passphrase"]}));
+    assert_eq!(serde_json::from_value::<DiffSpec>(json).expect("reads back"), secrets);
 }
 
 #[test]
