@@ -104,7 +104,8 @@ fn other_files_and_broken_manifests_report_nothing() {
 #[test]
 fn positions_survive_non_ascii_comments() {
     let spec: DiffSpec = serde_saphyr::from_str("detector: dependency-added").expect("valid spec");
-    let text = "<Project><!-- créé à Zürich --><ItemGroup><PackageReference Include=\"Serilog\" /></ItemGroup></Project>\n";
+    let text =
+        "<Project><!-- créé à Zürich --><ItemGroup><PackageReference Include=\"Serilog\" /></ItemGroup></Project>\n";
     let head = SourceFile { path: "App.csproj", lang: None, text };
     let hits = check(&spec, &head, None);
     assert_eq!(hits.len(), 1);

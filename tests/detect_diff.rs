@@ -39,7 +39,10 @@ fn spec_rejects_unknown_detectors_and_options() {
     // Specs serialize back to the shape they were written in.
     let secrets = spec("detector: secret-added\nmin-length: 20\nnames: [passphrase]");
     let json = serde_json::to_value(&secrets).expect("serializes");
-    assert_eq!(json, serde_json::json!({"detector": "secret-added", "min-length": 20, "entropy": 3.5, "names": ["passphrase"]}));
+    assert_eq!(
+        json,
+        serde_json::json!({"detector": "secret-added", "min-length": 20, "entropy": 3.5, "names": ["passphrase"]})
+    );
     assert_eq!(serde_json::from_value::<DiffSpec>(json).expect("reads back"), secrets);
 }
 
@@ -85,13 +88,11 @@ fn skips_in_every_language() {
         assert!(hits[0].1.starts_with("test skipped"), "{hits:?}");
     }
     // Plain tests are not skips.
-    for (path, head) in
-        [
-            ("t.py", "def test_a():\n    assert skip_count == 0\n"),
-            ("a_test.go", "func TestA(t *testing.T) {}\n"),
-            ("a_test.go", "func TestA(t *testing.T) {\n\tr.Skip(4)\n}\n"),
-        ]
-    {
+    for (path, head) in [
+        ("t.py", "def test_a():\n    assert skip_count == 0\n"),
+        ("a_test.go", "func TestA(t *testing.T) {}\n"),
+        ("a_test.go", "func TestA(t *testing.T) {\n\tr.Skip(4)\n}\n"),
+    ] {
         assert!(run(SKIP, path, Some(""), head).is_empty(), "{path}");
     }
 }

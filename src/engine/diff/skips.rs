@@ -29,8 +29,7 @@ fn markers(lang: Lang) -> &'static Regex {
         )
     });
     // The test's handle (`t`, `b`, `tb`, `f`, or a suite's `s.T()`), not any value with a Skip method.
-    static GO: LazyLock<Regex> =
-        LazyLock::new(|| regex(r"(?:\b(?:t|b|tb|f)|\.T\(\))\.Skip(?:f|Now)?\s*\("));
+    static GO: LazyLock<Regex> = LazyLock::new(|| regex(r"(?:\b(?:t|b|tb|f)|\.T\(\))\.Skip(?:f|Now)?\s*\("));
     static JAVA: LazyLock<Regex> = LazyLock::new(|| regex(r"@(?:Disabled|Ignore)\b"));
     static CSHARP: LazyLock<Regex> =
         LazyLock::new(|| regex(r"\[\s*(?:Fact|Theory|Test|TestCase)\s*\([^\]]*\bSkip\s*=|\[\s*Ignore\b"));

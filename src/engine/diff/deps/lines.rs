@@ -96,7 +96,7 @@ fn without_xml_comments(text: &str) -> String {
     COMMENT
         .replace_all(text, |c: &regex::Captures<'_>| {
             // Byte for byte, so that offsets after a comment with non-ASCII text stay put.
-        c[0].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect::<String>()
+            c[0].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect::<String>()
         })
         .into_owned()
 }
