@@ -55,7 +55,11 @@ fn package_json_sections() {
 
 #[test]
 fn python_requirements_and_pyproject() {
-    let hits = run("requirements-dev.txt", "requests==2.31\n", "# pinned\nrequests==2.32\nPyYAML>=6 ; python_version>'3.8'\n-r base.txt\n# flask\n");
+    let hits = run(
+        "requirements-dev.txt",
+        "requests==2.31\n",
+        "# pinned\nrequests==2.32\nPyYAML>=6 ; python_version>'3.8'\n-r base.txt\n# flask\n",
+    );
     assert_eq!(hits, vec![(3, "new dependency `pyyaml` (requirements)".to_owned())]);
     let base = "[project]\nname = \"x\"\ndependencies = [\"requests>=2\"]\n";
     let head = concat!(
@@ -76,9 +80,16 @@ fn go_mod_gemfile_pom_and_csproj() {
     let gem = run("Gemfile", "gem 'rails'\n", "gem 'rails'\n# gem 'pry'\ngem \"sidekiq\", \"~> 7\"\n");
     assert_eq!(gem, vec![(3, "new dependency `sidekiq` (gem)".to_owned())]);
     let pom_base = "<project><dependencies>\n</dependencies></project>\n";
-    let pom_head = "<project><dependencies>\n<!-- <dependency><groupId>x</groupId><artifactId>old</artifactId></dependency> -->\n<dependency>\n  <groupId>org.slf4j</groupId>\n  <artifactId>slf4j-api</artifactId>\n</dependency>\n</dependencies></project>\n";
-    assert_eq!(run("pom.xml", pom_base, pom_head), vec![(5, "new dependency `org.slf4j:slf4j-api` (<dependency>)".to_owned())]);
-    let cs = run("src/App/App.csproj", "<Project></Project>", "<Project>\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" Version=\"13.0.3\" />\n  </ItemGroup>\n</Project>\n");
+    let pom_head = "<project><dependencies>\n<!-- ünïcödé <dependency><groupId>x</groupId><artifactId>old</artifactId></dependency> -->\n<dependency>\n  <groupId>org.slf4j</groupId>\n  <artifactId>slf4j-api</artifactId>\n</dependency>\n</dependencies></project>\n";
+    assert_eq!(
+        run("pom.xml", pom_base, pom_head),
+        vec![(5, "new dependency `org.slf4j:slf4j-api` (<dependency>)".to_owned())]
+    );
+    let cs = run(
+        "src/App/App.csproj",
+        "<Project></Project>",
+        "<Project>\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" Version=\"13.0.3\" />\n  </ItemGroup>\n</Project>\n",
+    );
     assert_eq!(cs, vec![(3, "new dependency `Newtonsoft.Json` (<PackageReference>)".to_owned())]);
 }
 
@@ -88,4 +99,16 @@ fn other_files_and_broken_manifests_report_nothing() {
     assert!(run("Cargo.toml", "", "[dependencies\nserde = \"1\"\n").is_empty());
     // No base: every dependency is new.
     assert_eq!(run_with("detector: dependency-added", "Gemfile", None, "gem 'rails'\n").len(), 1);
+}
+
+#[test]
+fn positions_survive_non_ascii_comments() {
+    let spec: DiffSpec = serde_saphyr::from_str("detector: dependency-added").expect("valid spec");
+    let text =
+        "<Project><!-- créé à Zürich --><ItemGroup><PackageReference Include=\"Serilog\" /></ItemGroup></Project>\n";
+    let head = SourceFile { path: "App.csproj", lang: None, text };
+    let hits = check(&spec, &head, None);
+    assert_eq!(hits.len(), 1);
+    let column = text[..text.find("Serilog").expect("present")].chars().count() as u32 + 1;
+    assert_eq!((hits[0].start.line, hits[0].start.column), (1, column));
 }

@@ -36,6 +36,14 @@ fn spec_rejects_unknown_detectors_and_options() {
     assert!(serde_saphyr::from_str::<DiffSpec>("detector: assertion-removed\nper: file").is_ok());
     let bad: DiffSpec = serde_saphyr::from_str("detector: suppression-added\nallow: ['(']").expect("shape is fine");
     assert!(bad.validate().is_err(), "an invalid regex is a load error");
+    // Specs serialize back to the shape they were written in.
+    let secrets = spec("detector: secret-added\nmin-length: 20\nnames: [passphrase]");
+    let json = serde_json::to_value(&secrets).expect("serializes");
+    assert_eq!(
+        json,
+        serde_json::json!({"detector": "secret-added", "min-length": 20, "entropy": 3.5, "names": ["passphrase"]})
+    );
+    assert_eq!(serde_json::from_value::<DiffSpec>(json).expect("reads back"), secrets);
 }
 
 #[test]
@@ -66,6 +74,7 @@ fn skips_in_every_language() {
         ("a.test.js", "xit('works', () => {});\n"),
         ("a.test.tsx", "test.todo('later');\n"),
         ("a_test.go", "func TestA(t *testing.T) {\n\tt.Skip(\"flaky\")\n}\n"),
+        ("a_test.go", "func (s *Suite) TestA() {\n\ts.T().SkipNow()\n}\n"),
         ("ATest.java", "class A {\n  @Disabled\n  @Test void a() {}\n}\n"),
         ("ATest.java", "class A {\n  @Ignore\n  @Test public void a() {}\n}\n"),
         ("A.cs", "class A {\n  [Fact(Skip = \"flaky\")]\n  public void B() {}\n}\n"),
@@ -79,7 +88,11 @@ fn skips_in_every_language() {
         assert!(hits[0].1.starts_with("test skipped"), "{hits:?}");
     }
     // Plain tests are not skips.
-    for (path, head) in [("t.py", "def test_a():\n    assert skip_count == 0\n"), ("a_test.go", "func TestA(t *testing.T) {}\n")] {
+    for (path, head) in [
+        ("t.py", "def test_a():\n    assert skip_count == 0\n"),
+        ("a_test.go", "func TestA(t *testing.T) {}\n"),
+        ("a_test.go", "func TestA(t *testing.T) {\n\tr.Skip(4)\n}\n"),
+    ] {
         assert!(run(SKIP, path, Some(""), head).is_empty(), "{path}");
     }
 }
@@ -93,13 +106,15 @@ const DELETED: &str = "detector: test-deleted";
 
 #[test]
 fn deleted_tests_are_named() {
-    let base = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn keeps() {}\n    #[tokio::test]\n    async fn goes() {}\n}\n";
+    let base =
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn keeps() {}\n    #[tokio::test]\n    async fn goes() {}\n}\n";
     let head = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn keeps() {}\n}\n";
     let hits = run(DELETED, "src/lib.rs", Some(base), head);
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].1.contains("`goes`"), "{hits:?}");
     // Reordering keeps every test.
-    let reordered = "#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn goes() {}\n    #[test]\n    fn keeps() {}\n}\n";
+    let reordered =
+        "#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn goes() {}\n    #[test]\n    fn keeps() {}\n}\n";
     assert!(run(DELETED, "src/lib.rs", Some(base), reordered).is_empty());
     assert!(run(DELETED, "src/lib.rs", None, head).is_empty(), "no base, nothing to compare");
 }
@@ -108,11 +123,36 @@ fn deleted_tests_are_named() {
 fn deleted_tests_in_other_languages() {
     let cases = [
         ("t.py", "def test_a():\n    pass\n\ndef test_b():\n    pass\n", "def test_a():\n    pass\n", "test_b"),
-        ("a.test.ts", "it('adds', () => {});\ntest(\"subtracts\", () => {});\n", "it('adds', () => {});\n", "subtracts"),
-        ("a_test.go", "func TestA(t *testing.T) {}\nfunc TestB(t *testing.T) {}\n", "func TestA(t *testing.T) {}\n", "TestB"),
-        ("ATest.java", "class A {\n @Test\n public void one() {}\n @Test\n void two() {}\n}\n", "class A {\n @Test\n public void one() {}\n}\n", "two"),
-        ("A.cs", "class A {\n [Fact]\n public void One() {}\n [Theory]\n public async Task Two() {}\n}\n", "class A {\n [Fact]\n public void One() {}\n}\n", "Two"),
-        ("a_spec.rb", "describe A do\n  it 'one' do\n  end\n  it \"two\" do\n  end\nend\n", "describe A do\n  it 'one' do\n  end\nend\n", "two"),
+        (
+            "a.test.ts",
+            "it('adds', () => {});\ntest(\"subtracts\", () => {});\n",
+            "it('adds', () => {});\n",
+            "subtracts",
+        ),
+        (
+            "a_test.go",
+            "func TestA(t *testing.T) {}\nfunc TestB(t *testing.T) {}\n",
+            "func TestA(t *testing.T) {}\n",
+            "TestB",
+        ),
+        (
+            "ATest.java",
+            "class A {\n @Test\n public void one() {}\n @Test\n void two() {}\n}\n",
+            "class A {\n @Test\n public void one() {}\n}\n",
+            "two",
+        ),
+        (
+            "A.cs",
+            "class A {\n [Fact]\n public void One() {}\n [Theory]\n public async Task Two() {}\n}\n",
+            "class A {\n [Fact]\n public void One() {}\n}\n",
+            "Two",
+        ),
+        (
+            "a_spec.rb",
+            "describe A do\n  it 'one' do\n  end\n  it \"two\" do\n  end\nend\n",
+            "describe A do\n  it 'one' do\n  end\nend\n",
+            "two",
+        ),
     ];
     for (path, base, head, gone) in cases {
         let hits = run(DELETED, path, Some(base), head);
@@ -130,12 +170,14 @@ const ASSERTS: &str = "detector: assertion-removed";
 
 #[test]
 fn assertions_removed_from_a_test_are_reported_at_the_test() {
-    let base = "#[test]\nfn a() {\n    assert_eq!(f(), 1);\n    assert!(g());\n}\n\n#[test]\nfn b() {\n    assert!(h());\n}\n";
+    let base =
+        "#[test]\nfn a() {\n    assert_eq!(f(), 1);\n    assert!(g());\n}\n\n#[test]\nfn b() {\n    assert!(h());\n}\n";
     let head = "#[test]\nfn b() {\n    assert!(h());\n}\n\n#[test]\nfn a() {\n    assert_eq!(f(), 1);\n    // assert!(g());\n}\n";
     let hits = run(ASSERTS, "src/lib.rs", Some(base), head);
     assert_eq!(hits, vec![(7, "test `a` lost 1 assertion(s) (2 at base, 1 at head)".to_owned())]);
     // Same assertions, reordered tests: nothing removed.
-    let same = "#[test]\nfn b() {\n    assert!(h());\n}\n\n#[test]\nfn a() {\n    assert!(g());\n    assert_eq!(f(), 1);\n}\n";
+    let same =
+        "#[test]\nfn b() {\n    assert!(h());\n}\n\n#[test]\nfn a() {\n    assert!(g());\n    assert_eq!(f(), 1);\n}\n";
     assert!(run(ASSERTS, "src/lib.rs", Some(base), same).is_empty());
 }
 
@@ -149,7 +191,8 @@ fn assertions_in_other_languages_and_per_file() {
     let hits = run(ASSERTS, "m.test.js", Some(js_base), js_head);
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].1.contains("`works`"), "{hits:?}");
-    let go_base = "func TestA(t *testing.T) {\n\tif f() != 1 {\n\t\tt.Fatalf(\"bad\")\n\t}\n\trequire.NoError(t, g())\n}\n";
+    let go_base =
+        "func TestA(t *testing.T) {\n\tif f() != 1 {\n\t\tt.Fatalf(\"bad\")\n\t}\n\trequire.NoError(t, g())\n}\n";
     let go_head = "func TestA(t *testing.T) {\n\tf()\n\trequire.NoError(t, g())\n}\n";
     assert_eq!(lines(&run(ASSERTS, "a_test.go", Some(go_base), go_head)), vec![1]);
     let cs_base = "class A {\n [Fact]\n public void B() {\n  Assert.Equal(1, F());\n  Assert.True(G());\n }\n}\n";

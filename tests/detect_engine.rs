@@ -57,9 +57,22 @@ fn scan_reports_detect_findings_in_a_tree() {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let found: Vec<(String, String, u64)> = report["findings"]
         .as_array()
-        .map(|a| a.iter().map(|f| (f["rule_id"].as_str().unwrap_or("").to_owned(), f["path"].as_str().unwrap_or("").to_owned(), f["start"]["line"].as_u64().unwrap_or(0))).collect())
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["rule_id"].as_str().unwrap_or("").to_owned(),
+                        f["path"].as_str().unwrap_or("").to_owned(),
+                        f["start"]["line"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    assert!(found.contains(&("architecture/domain-imports-infrastructure".into(), "src/domain/user.rs".into(), 1)), "{found:?}");
+    assert!(
+        found.contains(&("architecture/domain-imports-infrastructure".into(), "src/domain/user.rs".into(), 1)),
+        "{found:?}"
+    );
     assert!(found.contains(&("reliability/rust-panic-in-library".into(), "src/domain/user.rs".into(), 4)), "{found:?}");
     assert!(!found.iter().any(|f| f.1 == "src/infra/db.rs" && f.0.starts_with("architecture/")), "{found:?}");
 }

@@ -79,9 +79,23 @@ fn go_java_and_csharp() {
     let hits = run("forbid: ['github.com/acme/app/infra', 'database/sql']", "domain/user.go", go);
     assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), vec![6, 7], "{hits:?}");
     let java = "package a;\nimport com.acme.infra.Db;\nimport static com.acme.infra.Db.open;\nimport com.acme.domain.*;\n// import com.acme.infra.X;\n";
-    assert_eq!(run("forbid: ['com.acme.infra']", "src/A.java", java).iter().map(|h| h.0).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(
+        run("forbid: ['com.acme.infra']", "src/A.java", java).iter().map(|h| h.0).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
     let cs = "using System;\nusing Acme.Infra.Db;\nusing Db = Acme.Infra.Db.Context;\nusing static Acme.Infra.Util;\n";
     assert_eq!(run("forbid: ['Acme.Infra']", "Domain/A.cs", cs).iter().map(|h| h.0).collect::<Vec<_>>(), vec![2, 3, 4]);
+}
+
+#[test]
+fn imports_resolved_through_the_file_path_are_found_even_if_the_text_never_names_the_module() {
+    // `mod db;` in src/infra/mod.rs declares crate::infra::db; the text says only `db`.
+    let hits = run("forbid: [crate::infra]", "src/infra/mod.rs", "mod db;\n");
+    assert_eq!(hits, vec![(1, "imports `crate::infra::db`, forbidden by `crate::infra`".to_owned())]);
+    let hits = run("forbid: [app.infra]", "app/infra/sub/x.py", "from . import y\n");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    // A file that mentions no forbidden module anywhere is not parsed, and has no hits.
+    assert!(run("forbid: [crate::infra]", "src/domain/a.rs", "use crate::model::User;\n").is_empty());
 }
 
 #[test]

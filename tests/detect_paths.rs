@@ -3,7 +3,8 @@
 use aigate::engine::paths::{PathsSpec, check};
 use aigate::engine::source::SourceFile;
 
-const PROTECT: &str = "protect: ['.github/workflows/**', '**/CODEOWNERS', '.aigate.yml', 'rules/**', '**/migrations/**']";
+const PROTECT: &str =
+    "protect: ['.github/workflows/**', '**/CODEOWNERS', '.aigate.yml', 'rules/**', '**/migrations/**']";
 
 fn spec(yaml: &str) -> PathsSpec {
     let spec: PathsSpec = serde_saphyr::from_str(yaml).expect("valid spec");
@@ -26,9 +27,15 @@ fn run(yaml: &str, base: Option<(&str, &str)>, head: (&str, &str)) -> Vec<String
 #[test]
 fn protected_files_touched_in_each_way() {
     let wf = ".github/workflows/ci.yml";
-    assert_eq!(run(PROTECT, None, (wf, "on: push\n")), vec![format!("added `{wf}` (protected by `.github/workflows/**`)")]);
+    assert_eq!(
+        run(PROTECT, None, (wf, "on: push\n")),
+        vec![format!("added `{wf}` (protected by `.github/workflows/**`)")]
+    );
     assert_eq!(run(PROTECT, Some(("docs/CODEOWNERS", "* @a\n")), ("docs/CODEOWNERS", "* @b\n")).len(), 1);
-    assert_eq!(run(PROTECT, Some(("CODEOWNERS", "* @a\n")), ("CODEOWNERS", "")), vec!["deleted `CODEOWNERS` (protected by `**/CODEOWNERS`)"]);
+    assert_eq!(
+        run(PROTECT, Some(("CODEOWNERS", "* @a\n")), ("CODEOWNERS", "")),
+        vec!["deleted `CODEOWNERS` (protected by `**/CODEOWNERS`)"]
+    );
     assert_eq!(run(PROTECT, Some(("db/migrations/001.sql", "x")), ("db/migrations/001.sql", "y")).len(), 1);
     // Renaming a protected file away still touches it.
     assert_eq!(

@@ -105,7 +105,11 @@ fn every_rule_loads_and_passes_its_examples() {
             assert!(rule.id.starts_with(&format!("{pack}/")), "{}: id must start with its pack", rule.id);
             assert!(!rule.message.is_empty() && !rule.note.is_empty() && !rule.metadata.rationale.is_empty());
             rule.validate().unwrap_or_else(|e| panic!("{}: {e}", rule.id));
-            assert!(!rule.metadata.examples.invalid.is_empty() && !rule.metadata.examples.valid.is_empty(), "{}", rule.id);
+            assert!(
+                !rule.metadata.examples.invalid.is_empty() && !rule.metadata.examples.valid.is_empty(),
+                "{}",
+                rule.id
+            );
             for (i, example) in rule.metadata.examples.invalid.iter().enumerate() {
                 assert!(!run(rule, example).is_empty(), "{}: invalid example {i} found nothing", rule.id);
             }

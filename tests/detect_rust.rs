@@ -1,7 +1,7 @@
 //! The syn-based Rust checks, called directly.
 
 use aigate::engine::lang::Lang;
-use aigate::engine::rust::{RustSpec, check, unparsable};
+use aigate::engine::rust::{RustSpec, check, try_check, unparsable};
 use aigate::engine::source::SourceFile;
 
 fn run_at(yaml: &str, path: &str, base: Option<&str>, head: &str) -> Vec<(u32, u32, String)> {
@@ -95,6 +95,10 @@ struct T;
     assert!(hits[1].2.contains("unsafe fn `undocumented`"));
     assert!(hits[2].2.contains("unsafe impl of `Sync`"));
     assert!(run_at(UNSAFE, "src/lib.rs", None, "fn safe() {}\n").is_empty());
+    let block = "fn g(p: *const u8) -> u8 {\n    /* SAFETY: p is valid\n     * for reads. */\n    unsafe { *p }\n}\n";
+    assert!(run_at(UNSAFE, "src/lib.rs", None, block).is_empty());
+    let trailing = "fn g(p: *const u8) -> u8 {\n    // SAFETY: stale, about the line below\n    let q = p; /* moved */\n    unsafe { *q }\n}\n";
+    assert_eq!(lines(&run_at(UNSAFE, "src/lib.rs", None, trailing)), vec![4]);
 }
 
 const PANICS: &str = "check: panic-in-library";
@@ -138,7 +142,15 @@ async fn at() { None::<u8>.unwrap(); }
 #[test]
 fn panics_outside_library_paths_and_configured_lists() {
     let text = "pub fn f() { None::<u8>.unwrap(); }\n";
-    for path in ["tests/it.rs", "benches/b.rs", "examples/e.rs", "build.rs", "src/main.rs", "src/bin/tool.rs", "crates/x/tests/a.rs"] {
+    for path in [
+        "tests/it.rs",
+        "benches/b.rs",
+        "examples/e.rs",
+        "build.rs",
+        "src/main.rs",
+        "src/bin/tool.rs",
+        "crates/x/tests/a.rs",
+    ] {
         assert!(run_at(PANICS, path, None, text).is_empty(), "{path}");
     }
     assert_eq!(run_at(PANICS, "crates/x/src/lib.rs", None, text).len(), 1);
@@ -228,8 +240,21 @@ fn unparsable_and_deeply_nested_files_are_skipped_without_overflow() {
     // 100k nested parentheses: refused by the cheap pre-check.
     let deep = format!("pub fn f() -> u8 {{ {}1{}.unwrap() }}", "(".repeat(100_000), ")".repeat(100_000));
     assert!(run_at(PANICS, "src/lib.rs", None, &deep).is_empty());
-    assert!(unparsable(&deep).unwrap_or_default().contains("nested"));
+    assert!(unparsable(&deep).unwrap_or_default().contains("brackets nest 100001 deep"));
     // Nesting below the limit still parses, on a thread with a big stack.
     let nested = format!("pub fn f() -> u8 {{ {}x.unwrap(){} }}", "(".repeat(1_990), ")".repeat(1_990));
     assert_eq!(run_at(PANICS, "src/lib.rs", None, &nested).len(), 1);
+
+    // try_check says why instead of returning a clean result.
+    let spec: RustSpec = serde_saphyr::from_str(PANICS).expect("valid spec");
+    let file = |text| SourceFile { path: "src/lib.rs", lang: Some(Lang::Rust), text };
+    let why = try_check(&spec, &file("pub fn f( { x.unwrap()"), None).expect_err("syntax error");
+    assert!(why.starts_with("syntax error at line 1"), "{why}");
+    // Text that names no panicking call needs no parse: there is nothing to find in it.
+    assert_eq!(try_check(&spec, &file("pub fn f( {"), None), Ok(Vec::new()));
+    assert!(try_check(&spec, &file(&deep), None).expect_err("too deep").contains("more than"));
+    let api: RustSpec = serde_saphyr::from_str(API).expect("valid spec");
+    let why = try_check(&api, &file("pub fn f() {}"), Some(&file("pub fn f( {"))).expect_err("base broken");
+    assert!(why.starts_with("at base: syntax error"), "{why}");
+    assert_eq!(try_check(&spec, &file("pub fn f() {}"), None), Ok(Vec::new()));
 }

@@ -132,7 +132,9 @@ impl DiffSpec {
                 Compiled::Secrets(secrets::Named::compile(names)?)
             }
             Detector::DependencyAdded { allow } => Compiled::Dependencies(deps::compile_allow(allow)?),
-            Detector::TestSkipAdded {} | Detector::TestDeleted {} | Detector::AssertionRemoved { .. } => Compiled::Nothing,
+            Detector::TestSkipAdded {} | Detector::TestDeleted {} | Detector::AssertionRemoved { .. } => {
+                Compiled::Nothing
+            }
         })
     }
 }
@@ -141,10 +143,16 @@ impl DiffSpec {
 pub fn check(spec: &DiffSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
     // Invalid options are reported by `validate` at load time; such a rule finds nothing.
     let Ok(compiled) = spec.compiled() else { return Vec::new() };
+    // Every detector is about a change: an unchanged file has none.
+    if base.is_some_and(|b| b.text == head.text) {
+        return Vec::new();
+    }
     match (&spec.detector, compiled) {
         (Detector::TestSkipAdded {}, _) => skips::check(head, base),
         (Detector::TestDeleted {}, _) => base.map_or_else(Vec::new, |base| testfns::check_deleted(head, base)),
-        (Detector::AssertionRemoved { per }, _) => base.map_or_else(Vec::new, |base| assertions::check(*per, head, base)),
+        (Detector::AssertionRemoved { per }, _) => {
+            base.map_or_else(Vec::new, |base| assertions::check(*per, head, base))
+        }
         (Detector::SuppressionAdded { .. }, Compiled::Suppressions(allow)) => suppressions::check(allow, head, base),
         (Detector::SecretAdded { min_length, entropy, .. }, Compiled::Secrets(named)) => {
             secrets::check(named, *min_length, *entropy, head, base)

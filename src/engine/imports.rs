@@ -49,6 +49,18 @@ struct Compiled {
     from: GlobSet,
     forbid: RegexSet,
     allow: RegexSet,
+    /// One literal segment of each `forbid` pattern (None: some pattern has none).
+    needles: Option<Vec<String>>,
+}
+
+/// The longest literal segment of a module pattern. A matching import holds it whole: in its
+/// text, or (for relative imports, resolved against the file's location) in the file's path.
+fn needle(pattern: &str) -> Option<String> {
+    pattern
+        .split([':', '.', '/', '*'])
+        .max_by_key(|segment| segment.len())
+        .filter(|segment| !segment.is_empty())
+        .map(str::to_owned)
 }
 
 /// A module pattern as an anchored regex over an import path; see the module docs.
@@ -98,13 +110,17 @@ impl ImportsSpec {
     fn compile(&self) -> Result<Compiled, String> {
         let mut from = GlobSetBuilder::new();
         for pattern in &self.from {
-            let glob = GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| format!("imports: invalid `from` glob `{pattern}`: {e}"))?;
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("imports: invalid `from` glob `{pattern}`: {e}"))?;
             from.add(glob);
         }
         Ok(Compiled {
             from: from.build().map_err(|e| format!("imports: invalid `from` globs: {e}"))?,
             forbid: module_set("forbid", &self.forbid)?,
             allow: module_set("allow", &self.allow)?,
+            needles: self.forbid.iter().map(|p| needle(p)).collect(),
         })
     }
 }
@@ -116,9 +132,16 @@ pub fn check(spec: &ImportsSpec, head: &SourceFile<'_>, base: Option<&SourceFile
     if !spec.from.is_empty() && !compiled.from.is_match(head.path) {
         return Vec::new();
     }
+    // Cheap exit before parsing: no forbidden module is even mentioned.
+    if let Some(needles) = &compiled.needles
+        && !needles.iter().any(|n| head.text.contains(n.as_str()) || head.path.contains(n.as_str()))
+    {
+        return Vec::new();
+    }
     let mut hits: Vec<Hit> = Vec::new();
     for import in extract::imports(head.text, lang, head.path) {
-        let candidates: Vec<&str> = std::iter::once(import.written.as_str()).chain(import.resolved.as_deref()).collect();
+        let candidates: Vec<&str> =
+            std::iter::once(import.written.as_str()).chain(import.resolved.as_deref()).collect();
         let forbidden = candidates.iter().find_map(|c| compiled.forbid.matches(c).iter().next());
         let Some(index) = forbidden else { continue };
         if candidates.iter().any(|c| compiled.allow.is_match(c)) {
@@ -149,5 +172,8 @@ mod tests {
         assert!(!infra.is_match("app.infrastructure") && !infra.is_match("app.infra"));
         let deep = set("src/**/infra").expect("compiles");
         assert!(deep.is_match("src/a/b/infra/db"));
+        assert_eq!(needle("crate::infra").as_deref(), Some("infra"));
+        assert_eq!(needle("@org/db").as_deref(), Some("@org"));
+        assert_eq!(needle("**"), None);
     }
 }

@@ -58,10 +58,11 @@ fn all_changes() -> Vec<Change> {
 }
 
 fn glob(pattern: &str) -> Result<Glob, String> {
-    GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| format!("invalid protected-path glob `{pattern}`: {e}; write a gitignore-like glob such as `.github/workflows/**`"))
+    GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| {
+        format!(
+            "invalid protected-path glob `{pattern}`: {e}; write a gitignore-like glob such as `.github/workflows/**`"
+        )
+    })
 }
 
 impl PathsSpec {
@@ -109,16 +110,17 @@ pub fn check(spec: &PathsSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'
     if let Some(base) = base.filter(|b| b.path != head.path) {
         candidates.push(base.path);
     }
-    let Some((path, index)) = candidates
-        .iter()
-        .find_map(|p| globs.matches(p.trim_start_matches("./")).first().map(|&i| (*p, i)))
+    let Some((path, index)) =
+        candidates.iter().find_map(|p| globs.matches(p.trim_start_matches("./")).first().map(|&i| (*p, i)))
     else {
         return Vec::new();
     };
     let first_line = head.text.split('\n').next().unwrap_or("");
     let end = Position::at_byte(head.text, first_line.trim_end_matches('\r').len());
     let detail = match (change, base) {
-        (Change::Renamed, Some(b)) => format!("renamed `{}` to `{}` (protected by `{}`)", b.path, head.path, spec.protect[index]),
+        (Change::Renamed, Some(b)) => {
+            format!("renamed `{}` to `{}` (protected by `{}`)", b.path, head.path, spec.protect[index])
+        }
         _ => format!("{} `{path}` (protected by `{}`)", change.verb(), spec.protect[index]),
     };
     vec![Hit { start: Position { line: 1, column: 1 }, end, detail: Some(detail) }]

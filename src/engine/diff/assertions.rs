@@ -21,7 +21,8 @@ fn assertions(lang: Lang) -> Option<&'static Regex> {
     static GO: LazyLock<Regex> = LazyLock::new(|| {
         regex(r"\b(?:t|b|tb|f)\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\s*\(|\b(?:require|assert)\.\w+\s*\(")
     });
-    static JAVA: LazyLock<Regex> = LazyLock::new(|| regex(r"\bassert(?:[A-Z]\w*)?\s*\(|\bassert\s+[^;(]|\bverify\s*\("));
+    static JAVA: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"\bassert(?:[A-Z]\w*)?\s*\(|\bassert\s+[^;(]|\bverify\s*\("));
     static CSHARP: LazyLock<Regex> = LazyLock::new(|| regex(r"\bAssert\.\w+\s*\(|\.Should\w*\s*\("));
     static RUBY: LazyLock<Regex> = LazyLock::new(|| regex(r"\bexpect\b|\bassert\w*\b|\brefute\w*\b"));
     match lang {
@@ -52,7 +53,12 @@ fn per_test(found: &[usize], tests: &[TestFn]) -> HashMap<String, Vec<usize>> {
             .iter()
             .filter(|&&a| {
                 t.extent.contains(&a)
-                    && !tests.iter().any(|o| o.extent != t.extent && t.extent.start <= o.extent.start && o.extent.end <= t.extent.end && o.extent.contains(&a))
+                    && !tests.iter().any(|o| {
+                        o.extent != t.extent
+                            && t.extent.start <= o.extent.start
+                            && o.extent.end <= t.extent.end
+                            && o.extent.contains(&a)
+                    })
             })
             .count();
         counts.entry(t.name.clone()).or_default().push(n);
@@ -78,7 +84,11 @@ pub(crate) fn check(per: Per, head: &SourceFile<'_>, base: &SourceFile<'_>) -> V
             base_found.len(),
             head_found.len()
         );
-        return vec![Hit { start: Position { line: 1, column: 1 }, end: Position { line: 1, column: 1 }, detail: Some(detail) }];
+        return vec![Hit {
+            start: Position { line: 1, column: 1 },
+            end: Position { line: 1, column: 1 },
+            detail: Some(detail),
+        }];
     }
     let before = per_test(&base_found, &base_tests);
     let after = per_test(&head_found, &head_tests);
@@ -86,10 +96,9 @@ pub(crate) fn check(per: Per, head: &SourceFile<'_>, base: &SourceFile<'_>) -> V
     let mut hits = Vec::new();
     for t in &head_tests {
         let nth = seen.entry(t.name.as_str()).or_insert(0);
-        let (Some(was), Some(now)) = (
-            before.get(&t.name).and_then(|v| v.get(*nth)),
-            after.get(&t.name).and_then(|v| v.get(*nth)),
-        ) else {
+        let (Some(was), Some(now)) =
+            (before.get(&t.name).and_then(|v| v.get(*nth)), after.get(&t.name).and_then(|v| v.get(*nth)))
+        else {
             *nth += 1;
             continue;
         };
@@ -98,7 +107,11 @@ pub(crate) fn check(per: Per, head: &SourceFile<'_>, base: &SourceFile<'_>) -> V
             hits.push(Hit {
                 start: Position::at_byte(head.text, t.at.start),
                 end: Position::at_byte(head.text, t.at.end),
-                detail: Some(format!("test `{}` lost {} assertion(s) ({was} at base, {now} at head)", t.name, was - now)),
+                detail: Some(format!(
+                    "test `{}` lost {} assertion(s) ({was} at base, {now} at head)",
+                    t.name,
+                    was - now
+                )),
             });
         }
     }

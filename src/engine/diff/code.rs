@@ -7,6 +7,7 @@ use std::ops::Range;
 use ast_grep_language::LanguageExt;
 
 use crate::engine::lang::Lang;
+use crate::engine::source::Position;
 
 pub(crate) struct Code<'a> {
     pub text: &'a str,
@@ -28,8 +29,14 @@ fn is_string(kind: &str) -> bool {
 
 fn is_function(kind: &str, lang: Lang) -> bool {
     match kind {
-        "function_item" | "function_definition" | "function_declaration" | "method_declaration"
-        | "method" | "singleton_method" | "local_function_statement" | "method_definition" => true,
+        "function_item"
+        | "function_definition"
+        | "function_declaration"
+        | "method_declaration"
+        | "method"
+        | "singleton_method"
+        | "local_function_statement"
+        | "method_definition" => true,
         // JavaScript/TypeScript tests are `it(…)` calls; RSpec examples are `it "…" do` calls.
         "call_expression" => matches!(lang, Lang::JavaScript | Lang::TypeScript | Lang::Tsx),
         "call" => lang == Lang::Ruby,
@@ -44,24 +51,22 @@ impl<'a> Code<'a> {
         let Some(lang) = lang else { return code };
         let root = lang.ast_grep().ast_grep(text);
         let mut blank = Vec::new();
-        // An explicit stack: tree-sitter trees of deeply nested input must not overflow ours.
-        let mut stack = vec![root.root()];
-        while let Some(node) = stack.pop() {
+        walk(root.root().get_inner_node(), |node| {
             let kind = node.kind();
-            if is_comment(&kind) {
-                code.comments.push(node.range());
-                blank.push(node.range());
-                continue;
+            if is_comment(kind) {
+                code.comments.push(node.byte_range());
+                blank.push(node.byte_range());
+                return false;
             }
-            if is_string(&kind) {
-                blank.push(node.range());
-                continue;
+            if is_string(kind) {
+                blank.push(node.byte_range());
+                return false;
             }
-            if is_function(&kind, lang) {
-                code.functions.push(node.range());
+            if is_function(kind, lang) {
+                code.functions.push(node.byte_range());
             }
-            stack.extend(node.children());
-        }
+            true
+        });
         let mut bytes = std::mem::take(&mut code.masked).into_bytes();
         for range in blank {
             for b in &mut bytes[range] {
@@ -90,6 +95,49 @@ impl<'a> Code<'a> {
     }
 }
 
+/// Visits the syntax tree in document order with a cursor (no recursion, so deeply nested input
+/// cannot overflow the stack); `visit` returns whether to descend into the node.
+pub(crate) fn walk(root: tree_sitter::Node<'_>, mut visit: impl FnMut(tree_sitter::Node<'_>) -> bool) {
+    let mut cursor = root.walk();
+    loop {
+        if visit(cursor.node()) && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Line starts of a text, for positions of many offsets without rescanning the text each time.
+pub(crate) struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub(crate) fn new(text: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+        LineIndex { text, starts }
+    }
+
+    /// The position of byte `offset`, as [`Position::at_byte`] computes it.
+    pub(crate) fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        Position { line: line as u32, column: self.text[start..offset].chars().count() as u32 + 1 }
+    }
+}
+
 /// `s` cut to at most `max` chars, with an ellipsis when cut.
 pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -113,5 +161,14 @@ mod tests {
         assert!(code.masked.contains("fn f() {}"));
         assert_eq!(code.comments.len(), 1);
         assert_eq!(code.function_at(text.find("f()").unwrap_or(0)).map(|r| r.start), text.find("fn f"));
+    }
+
+    #[test]
+    fn line_index_agrees_with_at_byte() {
+        let text = "ab\nçd\n\nxyz";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(index.position(offset), Position::at_byte(text, offset), "offset {offset}");
+        }
     }
 }

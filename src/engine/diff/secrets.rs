@@ -4,11 +4,12 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::added::AddedLines;
+use super::code::LineIndex;
 use super::skips::regex;
-use crate::engine::source::{Hit, Position, SourceFile};
+use crate::engine::source::{Hit, SourceFile};
 
 pub(crate) fn default_min_length() -> usize {
     16
@@ -19,29 +20,46 @@ pub(crate) fn default_entropy() -> f64 {
 }
 
 /// Known formats, most specific first (an Anthropic key is also shaped like an OpenAI one).
-static FORMATS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-    [
-        ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-        ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-        ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"),
-        ("GitHub fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b"),
-        ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-        ("Slack token", r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
-        ("Stripe live key", r"\b[sr]k_live_[A-Za-z0-9]{20,}\b"),
-        ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}"),
-        ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
-        ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
-        ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-        ("JSON Web Token", r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
-    ]
-    .into_iter()
-    .map(|(name, pattern)| (name, regex(pattern)))
-    .collect()
-});
+const FORMAT_PATTERNS: [(&str, &str); 12] = [
+    ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"),
+    ("GitHub fine-grained token", r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b"),
+    ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
+    ("Slack token", r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
+    ("Stripe live key", r"\b[sr]k_live_[A-Za-z0-9]{20,}\b"),
+    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}"),
+    ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
+    ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
+    ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    ("JSON Web Token", r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
+];
+
+static FORMATS: LazyLock<Vec<(&'static str, Regex)>> =
+    LazyLock::new(|| FORMAT_PATTERNS.iter().map(|&(name, pattern)| (name, regex(pattern))).collect());
+
+/// All formats at once: one pass over a file tells whether any format needs a closer look.
+static ANY_FORMAT: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(FORMAT_PATTERNS.iter().map(|(_, p)| p)).expect("built-in patterns compile"));
 
 const NAMES: &[&str] = &[
-    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey",
-    "private_key", "privatekey", "client_secret", "credential", "auth_key", "signing_key", "encryption_key",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "accesskey",
+    "private_key",
+    "privatekey",
+    "client_secret",
+    "credential",
+    "auth_key",
+    "signing_key",
+    "encryption_key",
 ];
 
 /// `name = "literal"` / `name: literal` where the name looks secret; group 1 the name, 2 the value.
@@ -49,7 +67,8 @@ pub(crate) struct Named(Regex);
 
 impl Named {
     pub(crate) fn compile(extra: &[String]) -> Result<Named, String> {
-        let names: Vec<String> = NAMES.iter().map(|n| regex::escape(n)).chain(extra.iter().map(|n| regex::escape(n))).collect();
+        let names: Vec<String> =
+            NAMES.iter().map(|n| regex::escape(n)).chain(extra.iter().map(|n| regex::escape(n))).collect();
         let pattern = format!(
             r#"(?i)([\w.\-]*(?:{})[\w.\-]*)["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:["'`]([^"'`\s]+)["'`]|([^\s"'`,;#()\[\]{{}}]+)[ \t]*\r?$)"#,
             names.join("|")
@@ -72,9 +91,34 @@ fn entropy(s: &str) -> f64 {
 fn placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     const WORDS: &[&str] = &[
-        "changeme", "change_me", "example", "xxxx", "dummy", "fake", "sample", "placeholder", "your", "redacted",
-        "todo", "secret", "password", "test", "mock", "<", "${", "{{", "%s", "process.env", "os.environ",
-        "getenv", "env(", "env[", "env.", "secrets.", "vault:", "*****",
+        "changeme",
+        "change_me",
+        "example",
+        "xxxx",
+        "dummy",
+        "fake",
+        "sample",
+        "placeholder",
+        "your",
+        "redacted",
+        "todo",
+        "secret",
+        "password",
+        "test",
+        "mock",
+        "<",
+        "${",
+        "{{",
+        "%s",
+        "process.env",
+        "os.environ",
+        "getenv",
+        "env(",
+        "env[",
+        "env.",
+        "secrets.",
+        "vault:",
+        "*****",
     ];
     WORDS.iter().any(|w| lower.contains(w)) || lower.chars().collect::<std::collections::HashSet<_>>().len() <= 3
 }
@@ -93,23 +137,16 @@ pub(crate) fn check(
     base: Option<&SourceFile<'_>>,
 ) -> Vec<Hit> {
     let text = head.text;
-    let added = AddedLines::between(base.map(|b| b.text), text);
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut push = |range: std::ops::Range<usize>, detail: String, hits: &mut Vec<Hit>| {
-        let start = Position::at_byte(text, range.start);
-        if !added.contains(start.line) || taken.iter().any(|t| t.start < range.end && range.start < t.end) {
-            return;
-        }
-        taken.push(range.clone());
-        hits.push(Hit { start, end: Position::at_byte(text, range.end), detail: Some(detail) });
-    };
-    for (format, re) in FORMATS.iter() {
-        for m in re.find_iter(text) {
-            if *format != "private key" && placeholder(m.as_str()) {
-                continue;
+    // Candidates first (byte range, detail); the diff against base only when there are some.
+    let mut found: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    if ANY_FORMAT.is_match(text) {
+        for (format, re) in FORMATS.iter() {
+            for m in re.find_iter(text) {
+                if *format != "private key" && placeholder(m.as_str()) {
+                    continue;
+                }
+                found.push((m.range(), format!("{format} {}", redact(m.as_str()))));
             }
-            push(m.range(), format!("{format} {}", redact(m.as_str())), &mut hits);
         }
     }
     for caps in named.0.captures_iter(text) {
@@ -123,7 +160,23 @@ pub(crate) fn check(
             continue;
         }
         let detail = format!("high-entropy literal assigned to `{}` {}", name.as_str(), redact(v));
-        push(value.range(), detail, &mut hits);
+        found.push((value.range(), detail));
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let added = AddedLines::between(base.map(|b| b.text), text);
+    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    let index = LineIndex::new(text);
+    let mut hits: Vec<Hit> = Vec::new();
+    // Earlier candidates win an overlap: known formats come before the entropy heuristic.
+    for (range, detail) in found {
+        let start = index.position(range.start);
+        if !added.contains(start.line) || taken.iter().any(|t| t.start < range.end && range.start < t.end) {
+            continue;
+        }
+        taken.push(range.clone());
+        hits.push(Hit { start, end: index.position(range.end), detail: Some(detail) });
     }
     hits.sort_by_key(|h| h.start);
     hits

@@ -5,9 +5,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::added::AddedLines;
-use super::code::Code;
+use super::code::{Code, LineIndex};
 use crate::engine::lang::Lang;
-use crate::engine::source::{Hit, Position, SourceFile};
+use crate::engine::source::{Hit, SourceFile};
 
 /// Built from constant patterns (compiled by the unit tests below), so this cannot fail at run time.
 pub(crate) fn regex(pattern: &str) -> Regex {
@@ -24,9 +24,12 @@ fn markers(lang: Lang) -> &'static Regex {
         ))
     });
     static JS: LazyLock<Regex> = LazyLock::new(|| {
-        regex(r"\b(?:it|describe|test|context|suite|specify)\.(?:skip|todo)\b|\bx(?:it|describe|test|context|specify)\s*\(")
+        regex(
+            r"\b(?:it|describe|test|context|suite|specify)\.(?:skip|todo)\b|\bx(?:it|describe|test|context|specify)\s*\(",
+        )
     });
-    static GO: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\w+\.Skip(?:f|Now)?\s*\("));
+    // The test's handle (`t`, `b`, `tb`, `f`, or a suite's `s.T()`), not any value with a Skip method.
+    static GO: LazyLock<Regex> = LazyLock::new(|| regex(r"(?:\b(?:t|b|tb|f)|\.T\(\))\.Skip(?:f|Now)?\s*\("));
     static JAVA: LazyLock<Regex> = LazyLock::new(|| regex(r"@(?:Disabled|Ignore)\b"));
     static CSHARP: LazyLock<Regex> =
         LazyLock::new(|| regex(r"\[\s*(?:Fact|Theory|Test|TestCase)\s*\([^\]]*\bSkip\s*=|\[\s*Ignore\b"));
@@ -47,20 +50,15 @@ fn markers(lang: Lang) -> &'static Regex {
 
 /// Hits for every match of `re` in `haystack` (a view of `code.text` with the same offsets) that
 /// starts on an added line, with the line's text as detail.
-pub(crate) fn on_added_lines(
-    re: &Regex,
-    haystack: &str,
-    code: &Code<'_>,
-    added: &AddedLines,
-    what: &str,
-) -> Vec<Hit> {
+pub(crate) fn on_added_lines(re: &Regex, haystack: &str, code: &Code<'_>, added: &AddedLines, what: &str) -> Vec<Hit> {
+    let index = LineIndex::new(code.text);
     let mut hits: Vec<Hit> = Vec::new();
     for m in re.find_iter(haystack) {
-        let start = Position::at_byte(code.text, m.start());
+        let start = index.position(m.start());
         if !added.contains(start.line) || hits.last().is_some_and(|h| h.start.line == start.line) {
             continue;
         }
-        let end = Position::at_byte(code.text, m.end());
+        let end = index.position(m.end());
         hits.push(Hit { start, end, detail: Some(format!("{what}: `{}`", code.line_text(m.start()))) });
     }
     hits

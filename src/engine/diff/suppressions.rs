@@ -39,7 +39,11 @@ fn in_code(lang: Lang) -> Option<&'static Regex> {
 }
 
 pub(crate) fn compile_allow(allow: &[String]) -> Result<RegexSet, String> {
-    RegexSet::new(allow).map_err(|e| format!("suppression-added: invalid `allow` regex: {e}; write a Rust regex such as `clippy::too_many_arguments`"))
+    RegexSet::new(allow).map_err(|e| {
+        format!(
+            "suppression-added: invalid `allow` regex: {e}; write a Rust regex such as `clippy::too_many_arguments`"
+        )
+    })
 }
 
 pub(crate) fn check(allow: &RegexSet, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {

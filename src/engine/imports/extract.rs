@@ -5,6 +5,7 @@ use ast_grep_core::Node;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_language::{LanguageExt, SupportLang};
 
+use crate::engine::diff::code::walk;
 use crate::engine::lang::Lang;
 use crate::engine::rust::api::module_path;
 
@@ -129,10 +130,12 @@ fn resolve_python(module: &str, path: &str) -> Option<String> {
 }
 
 fn python(node: &N<'_>, path: &str, push: &mut dyn FnMut(String, Option<String>)) {
-    let names = || node.field_children("name").map(|n| match n.field("name") {
-        Some(inner) => compact(&inner),
-        None => compact(&n),
-    });
+    let names = || {
+        node.field_children("name").map(|n| match n.field("name") {
+            Some(inner) => compact(&inner),
+            None => compact(&n),
+        })
+    };
     match node.kind().as_ref() {
         "import_statement" => names().for_each(|n| push(n, None)),
         "import_from_statement" => {
@@ -189,9 +192,9 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
         Lang::Python => python(node, path, &mut push),
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             let source = match kind.as_ref() {
-                "import_statement" | "export_statement" => node
-                    .field("source")
-                    .or_else(|| node.children().find(|c| c.kind() == "import_require_clause").and_then(|c| c.field("source"))),
+                "import_statement" | "export_statement" => node.field("source").or_else(|| {
+                    node.children().find(|c| c.kind() == "import_require_clause").and_then(|c| c.field("source"))
+                }),
                 "call_expression" => {
                     let callee = node.field("function");
                     let is_loader = callee.is_some_and(|f| f.kind() == "import" || f.text() == "require");
@@ -232,21 +235,35 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
     }
 }
 
+/// The node kinds `at_node` looks at, in any language.
+const IMPORT_KINDS: &[&str] = &[
+    "use_declaration",
+    "mod_item",
+    "extern_crate_declaration",
+    "import_statement",
+    "import_from_statement",
+    "export_statement",
+    "call_expression",
+    "import_spec",
+    "import_declaration",
+    "using_directive",
+];
+
 /// Every import of `text`, a file at `path` in `lang`.
 pub(crate) fn imports(text: &str, lang: Lang, path: &str) -> Vec<Import> {
     let root = lang.ast_grep().ast_grep(text);
     let module = module_path(path);
     let mut out = Vec::new();
-    // An explicit stack: deeply nested trees must not overflow ours.
-    let mut stack = vec![root.root()];
-    while let Some(node) = stack.pop() {
+    walk(root.root().get_inner_node(), |node| {
         let kind = node.kind();
         if kind.contains("comment") || kind == "string" || kind.ends_with("string_literal") {
-            continue;
+            return false;
         }
-        at_node(&node, lang, path, &module, &mut out);
-        stack.extend(node.children());
-    }
+        if IMPORT_KINDS.contains(&kind) {
+            at_node(&root.adopt(node), lang, path, &module, &mut out);
+        }
+        true
+    });
     out.sort_by_key(|i| i.at.start);
     out
 }
@@ -257,7 +274,10 @@ mod tests {
 
     #[test]
     fn relative_imports_resolve_against_the_file() {
-        assert_eq!(resolve_rust("super::infra::Db", "crate::domain::user").as_deref(), Some("crate::domain::infra::Db"));
+        assert_eq!(
+            resolve_rust("super::infra::Db", "crate::domain::user").as_deref(),
+            Some("crate::domain::infra::Db")
+        );
         assert_eq!(resolve_rust("self::x", "crate").as_deref(), Some("crate::x"));
         assert_eq!(resolve_js("../infra/db", "web/src/domain/a.ts").as_deref(), Some("web/src/infra/db"));
         assert_eq!(resolve_python("..infra", "src/app/domain/svc.py").as_deref(), Some("app.infra"));

@@ -114,8 +114,12 @@ impl Collector {
                 self.add("trait", trait_path.clone(), header, t.ident.span());
                 for ti in &t.items {
                     match ti {
-                        syn::TraitItem::Fn(f) => self.add("fn", format!("{trait_path}::{}", f.sig.ident), tokens(&f.sig), f.sig.ident.span()),
-                        syn::TraitItem::Const(c) => self.add("const", format!("{trait_path}::{}", c.ident), tokens(&c.ty), c.ident.span()),
+                        syn::TraitItem::Fn(f) => {
+                            self.add("fn", format!("{trait_path}::{}", f.sig.ident), tokens(&f.sig), f.sig.ident.span())
+                        }
+                        syn::TraitItem::Const(c) => {
+                            self.add("const", format!("{trait_path}::{}", c.ident), tokens(&c.ty), c.ident.span())
+                        }
                         syn::TraitItem::Type(ty) => {
                             let sig = format!("{} {}", tokens(&ty.generics), tokens(&ty.bounds));
                             self.add("type", format!("{trait_path}::{}", ty.ident), sig, ty.ident.span());
@@ -126,7 +130,12 @@ impl Collector {
             }
             I::Const(c) if public(&c.vis) => self.add("const", path(&c.ident), tokens(&c.ty), c.ident.span()),
             I::Static(s) if public(&s.vis) => {
-                self.add("static", path(&s.ident), format!("{} {}", tokens(&s.mutability), tokens(&s.ty)), s.ident.span());
+                self.add(
+                    "static",
+                    path(&s.ident),
+                    format!("{} {}", tokens(&s.mutability), tokens(&s.ty)),
+                    s.ident.span(),
+                );
             }
             I::Type(t) if public(&t.vis) => {
                 let sig = format!("{} = {}", tokens(&t.generics), tokens(&t.ty));
@@ -156,7 +165,8 @@ impl Collector {
         let generics = format!("{} {}", tokens(&i.generics), tokens(&i.generics.where_clause));
         if let Some((bang, trait_path, _)) = &i.trait_ {
             // A trait implementation is public whenever the trait and the type are.
-            let name = format!("{module}::{{{}{} for {self_ty}}}", if bang.is_some() { "!" } else { "" }, tokens(trait_path));
+            let name =
+                format!("{module}::{{{}{} for {self_ty}}}", if bang.is_some() { "!" } else { "" }, tokens(trait_path));
             self.add("impl", name, generics, i.impl_token.span);
             return;
         }
@@ -185,9 +195,9 @@ impl<T: ToTokens> SpanOf for T {
     }
 }
 
-/// The public API of a file, or `None` when it cannot be parsed. Signatures are compared as
-/// text, so they are rendered (with positions) on the parsing thread.
-fn api_of(file: &SourceFile<'_>) -> Option<Api> {
+/// The public API of a file. Signatures are compared as text, so they are rendered (with
+/// positions) on the parsing thread.
+fn api_of(file: &SourceFile<'_>) -> Result<Api, String> {
     let module = module_path(file.path);
     with_file(file.text, |parsed| {
         let mut collector = Collector { api: Api::new() };
@@ -196,15 +206,14 @@ fn api_of(file: &SourceFile<'_>) -> Option<Api> {
     })
 }
 
-pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec<Hit> {
-    let Some(before) = api_of(base) else { return Vec::new() };
+pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Result<Vec<Hit>, String> {
+    // Unchanged, or nothing public to lose: no need to parse.
+    if base.text == head.text || !base.text.contains("pub") {
+        return Ok(Vec::new());
+    }
+    let before = api_of(base).map_err(|e| format!("at base: {e}"))?;
     // A deleted file removes everything; an unparsable head is not judged.
-    let after = if head.text.is_empty() { Api::new() } else {
-        match api_of(head) {
-            Some(api) => api,
-            None => return Vec::new(),
-        }
-    };
+    let after = if head.text.is_empty() { Api::new() } else { api_of(head)? };
     let line1 = (Position { line: 1, column: 1 }, Position { line: 1, column: 1 });
     let mut hits = Vec::new();
     for (key, was) in &before {
@@ -223,7 +232,7 @@ pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec<Hit> {
         }
     }
     hits.sort_by_key(|h| h.start);
-    hits
+    Ok(hits)
 }
 
 #[cfg(test)]

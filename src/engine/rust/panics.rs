@@ -19,9 +19,8 @@ pub(super) fn default_macros() -> Vec<String> {
 }
 
 /// Paths that are never library code.
-const NOT_LIBRARY: &[&str] = &[
-    "**/tests/**", "**/benches/**", "**/examples/**", "**/build.rs", "**/src/main.rs", "**/src/bin/**",
-];
+const NOT_LIBRARY: &[&str] =
+    &["**/tests/**", "**/benches/**", "**/examples/**", "**/build.rs", "**/src/main.rs", "**/src/bin/**"];
 
 pub(super) fn compile_exclude(extra: &[String]) -> Result<GlobSet, String> {
     let mut set = GlobSetBuilder::new();

@@ -27,37 +27,33 @@ pub(crate) fn nesting(text: &str) -> usize {
     max
 }
 
-/// Parses `text` and runs `f` on it; `None` when the file cannot be parsed.
-pub(crate) fn with_file<T: Send>(text: &str, f: impl FnOnce(&syn::File) -> T + Send) -> Option<T> {
+/// Parses `text` and runs `f` on it; the error says why the file could not be parsed.
+pub(crate) fn with_file<T: Send>(text: &str, f: impl FnOnce(&syn::File) -> T + Send) -> Result<T, String> {
     let depth = nesting(text);
     if depth > MAX_NESTING {
-        return None;
+        return Err(format!("brackets nest {depth} deep (more than {MAX_NESTING}); not parsed"));
     }
-    let run = move || syn::parse_file(text).ok().map(|file| f(&file));
+    // syn's values are not `Send`: the error is rendered on the thread that parsed.
+    let run = move || match syn::parse_file(text) {
+        Ok(file) => Ok(f(&file)),
+        Err(e) => {
+            let at = e.span().start();
+            Err(format!("syntax error at line {}, column {}: {e}", at.line, at.column + 1))
+        }
+    };
     if depth <= SHALLOW {
         return run();
     }
     std::thread::scope(|scope| {
-        std::thread::Builder::new().stack_size(BIG_STACK).spawn_scoped(scope, run).ok()?.join().ok().flatten()
+        let worker = std::thread::Builder::new()
+            .stack_size(BIG_STACK)
+            .spawn_scoped(scope, run)
+            .map_err(|e| format!("could not start a parsing thread: {e}"))?;
+        worker.join().unwrap_or_else(|_| Err("the parser failed on this file".to_owned()))
     })
 }
 
 /// Why a Rust file cannot be checked, or `None` when it parses.
 pub fn unparsable(text: &str) -> Option<String> {
-    let depth = nesting(text);
-    if depth > MAX_NESTING {
-        return Some(format!("nested {depth} brackets deep (more than {MAX_NESTING}); not parsed"));
-    }
-    let error = with_file(text, |_| ()).is_none();
-    if !error {
-        return None;
-    }
-    let message = std::thread::scope(|scope| {
-        let parse = move || syn::parse_file(text).err().map(|e| (e.span().start(), e.to_string()));
-        std::thread::Builder::new().stack_size(BIG_STACK).spawn_scoped(scope, parse).ok()?.join().ok().flatten()
-    });
-    Some(match message {
-        Some((at, e)) => format!("syntax error at line {}, column {}: {e}", at.line, at.column + 1),
-        None => "could not be parsed".to_owned(),
-    })
+    with_file(text, |_| ()).err()
 }

@@ -32,7 +32,8 @@ fn says_safety(text: &str) -> bool {
 
 fn is_comment(line: &str) -> bool {
     let t = line.trim();
-    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') || t.ends_with("*/")
+    // Whole comment lines only: `f(); /* … */` is code, and the search stops there.
+    t.starts_with("//") || t.starts_with("/*") || t.starts_with('*')
 }
 
 fn is_attribute(line: &str) -> bool {
@@ -91,11 +92,12 @@ impl Finder<'_> {
     }
 
     fn unsafe_fn(&mut self, attrs: &[syn::Attribute], sig: &syn::Signature) {
-        if let Some(token) = &sig.unsafety {
-            if !documents_safety(attrs) && !self.documented(token.span) {
-                let detail = format!("unsafe fn `{}` has no `# Safety` doc section", sig.ident);
-                self.hits.push(Hit { start: start(token.span), end: end(sig.ident.span()), detail: Some(detail) });
-            }
+        if let Some(token) = &sig.unsafety
+            && !documents_safety(attrs)
+            && !self.documented(token.span)
+        {
+            let detail = format!("unsafe fn `{}` has no `# Safety` doc section", sig.ident);
+            self.hits.push(Hit { start: start(token.span), end: end(sig.ident.span()), detail: Some(detail) });
         }
     }
 }
@@ -142,10 +144,10 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
-        if let Some(token) = &t.unsafety {
-            if !documents_safety(&t.attrs) {
-                self.report(token.span, format!("unsafe trait `{}` has no `# Safety` doc section", t.ident));
-            }
+        if let Some(token) = &t.unsafety
+            && !documents_safety(&t.attrs)
+        {
+            self.report(token.span, format!("unsafe trait `{}` has no `# Safety` doc section", t.ident));
         }
         visit::visit_item_trait(self, t);
     }

@@ -80,7 +80,11 @@ pub(super) fn gemfile(text: &str) -> Vec<Dep> {
     for (at, line) in lines(text, "#") {
         let (at, line) = trimmed(at, line);
         if let Some(name) = GEM.captures(line).and_then(|c| c.get(1)) {
-            out.push(Dep { name: name.as_str().to_owned(), at: at + name.start()..at + name.end(), section: "gem".into() });
+            out.push(Dep {
+                name: name.as_str().to_owned(),
+                at: at + name.start()..at + name.end(),
+                section: "gem".into(),
+            });
         }
     }
     out
@@ -89,10 +93,12 @@ pub(super) fn gemfile(text: &str) -> Vec<Dep> {
 /// `text` with XML comments blanked (same offsets).
 fn without_xml_comments(text: &str) -> String {
     static COMMENT: LazyLock<Regex> = LazyLock::new(|| regex(r"(?s)<!--.*?-->"));
-    COMMENT.replace_all(text, |c: &regex::Captures<'_>| {
-        c[0].chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }).collect::<String>()
-    })
-    .into_owned()
+    COMMENT
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            // Byte for byte, so that offsets after a comment with non-ASCII text stay put.
+            c[0].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect::<String>()
+        })
+        .into_owned()
 }
 
 pub(super) fn pom(text: &str) -> Vec<Dep> {
@@ -101,12 +107,10 @@ pub(super) fn pom(text: &str) -> Vec<Dep> {
     static ARTIFACT: LazyLock<Regex> = LazyLock::new(|| regex(r"<artifactId>\s*([^<\s]+)\s*</artifactId>"));
     let clean = without_xml_comments(text);
     let mut out = Vec::new();
-    for dep in DEPENDENCY.captures_iter(&clean) {
-        let (Some(whole), Some(body)) = (dep.get(0), dep.get(1)) else { continue };
+    for body in DEPENDENCY.captures_iter(&clean).filter_map(|dep| dep.get(1)) {
         let group = GROUP.captures(body.as_str()).and_then(|c| c.get(1)).map_or("", |g| g.as_str());
         let Some(artifact) = ARTIFACT.captures(body.as_str()).and_then(|c| c.get(1)) else { continue };
         let at = body.start() + artifact.start()..body.start() + artifact.end();
-        let _ = whole;
         out.push(Dep { name: format!("{group}:{}", artifact.as_str()), at, section: "<dependency>".into() });
     }
     out

@@ -22,7 +22,7 @@ fn same(name: &str) -> String {
     name.to_owned()
 }
 
-fn table<'a>(item: Option<&'a Item>) -> Option<&'a dyn TableLike> {
+fn table(item: Option<&Item>) -> Option<&dyn TableLike> {
     item.and_then(Item::as_table_like)
 }
 
@@ -76,10 +76,10 @@ pub(super) fn pep508_name(spec: &str) -> Option<String> {
 fn requirements(item: Option<&Item>, section: &str, out: &mut Vec<Dep>) {
     let Some(array) = item.and_then(Item::as_array) else { return };
     for value in array.iter() {
-        if let (Some(s), Some(at)) = (value.as_str(), value.span()) {
-            if let Some(name) = pep508_name(s) {
-                out.push(Dep { name, at, section: section.to_owned() });
-            }
+        if let (Some(s), Some(at)) = (value.as_str(), value.span())
+            && let Some(name) = pep508_name(s)
+        {
+            out.push(Dep { name, at, section: section.to_owned() });
         }
     }
 }
@@ -90,7 +90,10 @@ pub(super) fn pyproject(text: &str) -> Vec<Dep> {
     let mut out = Vec::new();
     let project = root.get("project");
     requirements(project.and_then(|p| p.get("dependencies")), "[project] dependencies", &mut out);
-    for (group_key, groups) in [("optional-dependencies", project.and_then(|p| p.get("optional-dependencies"))), ("dependency-groups", root.get("dependency-groups"))] {
+    for (group_key, groups) in [
+        ("optional-dependencies", project.and_then(|p| p.get("optional-dependencies"))),
+        ("dependency-groups", root.get("dependency-groups")),
+    ] {
         if let Some(groups) = table(groups) {
             for (group, item) in groups.iter() {
                 requirements(Some(item), &format!("[{group_key}] {group}"), &mut out);
