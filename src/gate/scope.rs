@@ -90,3 +90,81 @@ pub fn scope_finding(
 
 /// The paths (at head, or the old path of a deletion) that AI commits of the change touched.
 pub type AiTouched = HashSet<String>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provenance::attribution::LineOrigin;
+    use crate::provenance::model::Identity;
+
+    fn commit(ai: bool) -> CommitProvenance {
+        CommitProvenance {
+            sha: if ai { "a".repeat(40) } else { "h".repeat(40) },
+            author: Identity { name: "x".into(), email: "x@example.com".into() },
+            ai,
+            tool: ai.then(|| "Claude Code".into()),
+            model: None,
+            signals: Vec::new(),
+            trailers: Vec::new(),
+        }
+    }
+
+    /// Line 1 old, line 2 by the AI commit (0), line 3 by the human commit (1).
+    fn file() -> FileLines {
+        FileLines {
+            path: "a.py".into(),
+            binary: false,
+            origins: vec![None, Some(LineOrigin { commit: 0, line: 1 }), Some(LineOrigin { commit: 1, line: 2 })],
+        }
+    }
+
+    fn level(mode: ScopeMode, kind: KindName, line: u32, touched_by_ai: bool) -> Option<Level> {
+        let f = file();
+        let evidence = FileEvidence { lines: Some(&f), touched_by_ai };
+        let commits = [commit(true), commit(false)];
+        scope_finding(&evidence, &commits, kind, line, line, mode, Severity::Error, Severity::Error, false).level
+    }
+
+    #[test]
+    fn each_mode_blocks_warns_or_drops_as_documented() {
+        use KindName::Pattern as P;
+        use ScopeMode::*;
+        // (mode, line) → level: line 1 old, 2 AI, 3 human.
+        let table = [
+            (AiLines, 1, None),
+            (AiLines, 2, Some(Level::Block)),
+            (AiLines, 3, Some(Level::Warn)),
+            (AiFiles, 1, None),
+            (AiFiles, 3, Some(Level::Block)),
+            (ChangedLines, 1, None),
+            (ChangedLines, 3, Some(Level::Block)),
+            (All, 1, Some(Level::Block)),
+        ];
+        for (mode, line, want) in table {
+            assert_eq!(level(mode, P, line, true), want, "{mode:?} line {line}");
+        }
+    }
+
+    #[test]
+    fn findings_without_line_evidence_follow_who_touched_the_file() {
+        assert_eq!(level(ScopeMode::AiLines, KindName::Paths, 1, true), Some(Level::Block));
+        assert_eq!(level(ScopeMode::AiLines, KindName::Paths, 1, false), Some(Level::Warn));
+        assert_eq!(level(ScopeMode::AiLines, KindName::Diff, 1, true), Some(Level::Block));
+        // A pattern finding on an old line is not the change's doing.
+        assert_eq!(level(ScopeMode::AiLines, KindName::Pattern, 1, true), None);
+    }
+
+    #[test]
+    fn below_the_block_level_warns_and_waived_stays_waived() {
+        let f = file();
+        let evidence = FileEvidence { lines: Some(&f), touched_by_ai: true };
+        let commits = [commit(true), commit(false)];
+        let run = |severity, waived| {
+            scope_finding(&evidence, &commits, KindName::Pattern, 2, 2, ScopeMode::AiLines, severity, Severity::Error, waived)
+        };
+        assert_eq!(run(Severity::Warning, false).level, Some(Level::Warn));
+        let waived = run(Severity::Error, true);
+        assert_eq!(waived.level, Some(Level::Waived));
+        assert_eq!(waived.provenance.and_then(|p| p.tool).as_deref(), Some("Claude Code"));
+    }
+}
