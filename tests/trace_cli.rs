@@ -362,3 +362,55 @@ fn a_lone_root_commit_traces_the_whole_history() {
         serde_json::json!([[1, 2]])
     );
 }
+
+/// The two shapes CI hands over: a base that moved on after the fork (not an ancestor of head), and GitHub's
+/// synthetic pull-request merge commit (head = merge of the PR into the base tip).
+#[test]
+fn moved_base_and_pull_request_merge_commits() {
+    let mut repo = TempRepo::new();
+    repo.write("shared.txt", "one\ntwo\n");
+    repo.write("main_only.txt", "m\n");
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.rs", "fn ai() {}\nfn more() {}\n");
+    let ai = repo.commit(&ai_msg("ai feature"));
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main_only.txt", "m\nmain moved on\n");
+    let main_tip = repo.commit("main moves on");
+
+    // Base not an ancestor of head: merge-base semantics, only the feature's commit and files.
+    let trace = json(&repo, &["--base", "main", "--head", "feature"]);
+    let shas: Vec<&str> = trace["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .filter_map(|c| c["sha"].as_str())
+        .collect();
+    assert_eq!(shas, vec![ai.as_str()]);
+    let paths: Vec<&str> = trace["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, vec!["feature.rs"]);
+
+    // The pull-request merge commit: first parent the base tip, second the PR head.
+    repo.git(&["checkout", "-q", "--detach", &main_tip]);
+    repo.merge("feature", "Merge feature into main");
+    let trace = json(&repo, &["--base", &main_tip]);
+    assert_eq!(trace["totals"]["commits"], 2, "the AI commit and the merge");
+    assert_eq!(
+        file(&trace, "feature.rs")["ai_lines"],
+        serde_json::json!([[1, 2]])
+    );
+    assert!(
+        trace["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .all(|f| f["path"] != "main_only.txt")
+    );
+    assert_eq!(trace["totals"]["ai_lines"], 2);
+    assert_eq!(trace["totals"]["added_lines"], 2);
+}
