@@ -23,9 +23,11 @@ pub enum Format {
   aigate trace --base origin/main --head HEAD\n  \
   aigate trace --base HEAD~5 --format json > provenance.json\n  \
   aigate trace --signatures org-signatures.yaml\n\n\
-Without --base, the base is the merge-base of --head with the default branch (origin/HEAD, main, master);\n\
-on the default branch itself, or without one, it is --head's parent; for a lone root commit, the whole history.\n\
-Shallow clones must fetch the change's history (actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`).")]
+Without --base, the base is the merge-base of --head with the default branch (origin/HEAD, main, master). \
+On the default branch itself, or without one, it is the parent of --head; for a lone root commit, the whole \
+history (JSON `base` is then git's empty tree).\n\n\
+Shallow clones must fetch the change's history: actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`, or \
+`git fetch --unshallow`.")]
 pub struct Args {
     /// The repository (or any directory inside it).
     #[arg(long, value_name = "PATH", default_value = ".")]
@@ -36,9 +38,11 @@ pub struct Args {
     /// Where the change ends (included).
     #[arg(long, value_name = "REV", default_value = "HEAD")]
     pub head: String,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable).
+    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable; the environment
+    /// variable names one file).
     #[arg(long = "signatures", value_name = "FILE", env = "AIGATE_SIGNATURES")]
     pub signatures: Vec<PathBuf>,
 }
