@@ -1,6 +1,7 @@
 //! Line attribution agrees with `git blame --porcelain base..head -- path`, line by line, on random histories:
 //! AI and human commits inserting, editing, moving blocks, deleting lines, deleting whole files and re-adding
-//! them, over several files, and side branches merged back (git's merge, conflicts resolved to our side).
+//! them, renaming files (exactly or with edits), over several files, and side branches merged back (git's
+//! merge, conflicts resolved to our side).
 //! Both sides use git's default diff (Myers with the indent heuristic).
 
 #[path = "git_fixture/mod.rs"]
@@ -33,6 +34,8 @@ enum Edit {
         to: usize,
     },
     DeleteFile,
+    /// Moves the file to another of the paths when that one is free (git sees a rename, exact or edited).
+    RenameTo(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +52,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         2 => (any::<usize>(), 1usize..4).prop_map(|(at, len)| Edit::Delete { at, len }),
         2 => (any::<usize>(), 1usize..5, any::<usize>()).prop_map(|(from, len, to)| Edit::Move { from, len, to }),
         1 => Just(Edit::DeleteFile),
+        1 => (0..FILES.len()).prop_map(Edit::RenameTo),
     ]
 }
 
@@ -169,6 +173,12 @@ struct History {
 impl History {
     fn commit(&mut self, plan: &Plan) {
         for (file, edit) in &plan.edits {
+            if let Edit::RenameTo(target) = edit {
+                if self.files[*target].is_none() {
+                    self.files[*target] = self.files[*file].take();
+                }
+                continue;
+            }
             apply(&mut self.files[*file], edit, &mut self.lines);
         }
         write_all(&self.repo, &self.files);
