@@ -159,7 +159,7 @@ pub fn attribute(
             .map(|s| (**s).clone())
             .unwrap_or_default();
         let mut updates = Vec::new();
-        for change in changes.iter() {
+        for change in changes.changes.iter() {
             if let Some(old) = &change.old_path
                 && change.status != ChangeStatus::Modified
             {
@@ -270,21 +270,35 @@ struct Step<'a> {
     parents: &'a [ObjectId],
     parent_states: &'a [Rc<State>],
     tree: ObjectId,
-    diffs: HashMap<usize, Rc<Vec<TreeChange>>>,
+    diffs: HashMap<usize, Rc<ParentDiff>>,
+}
+
+/// The tree changes from one parent, indexed by new path (merges can change thousands of paths).
+struct ParentDiff {
+    changes: Vec<TreeChange>,
+    by_new_path: HashMap<BString, usize>,
 }
 
 impl Step<'_> {
     /// Tree changes from parent `j` (the empty tree for a root commit) to this commit.
-    fn changes(&mut self, j: usize) -> Result<Rc<Vec<TreeChange>>, GitError> {
-        if let Some(changes) = self.diffs.get(&j) {
-            return Ok(changes.clone());
+    fn changes(&mut self, j: usize) -> Result<Rc<ParentDiff>, GitError> {
+        if let Some(diff) = self.diffs.get(&j) {
+            return Ok(diff.clone());
         }
-        let changes = Rc::new(
-            self.repo
-                .tree_changes(self.parents.get(j).copied(), self.tree)?,
-        );
-        self.diffs.insert(j, changes.clone());
-        Ok(changes)
+        let changes = self
+            .repo
+            .tree_changes(self.parents.get(j).copied(), self.tree)?;
+        let by_new_path = changes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((c.new_path.clone()?, i)))
+            .collect();
+        let diff = Rc::new(ParentDiff {
+            changes,
+            by_new_path,
+        });
+        self.diffs.insert(j, diff.clone());
+        Ok(diff)
     }
 
     /// Where parent `j` holds the content of `path`: `(path in parent, blob)`, following renames; `None` when the
@@ -295,8 +309,8 @@ impl Step<'_> {
         path: &BString,
         id: ObjectId,
     ) -> Result<Option<(BString, ObjectId)>, GitError> {
-        let changes = self.changes(j)?;
-        let Some(change) = changes.iter().find(|c| c.new_path.as_ref() == Some(path)) else {
+        let diff = self.changes(j)?;
+        let Some(change) = diff.by_new_path.get(path).map(|&i| &diff.changes[i]) else {
             return Ok(Some((path.clone(), id))); // unchanged in this parent
         };
         Ok(match (change.status, &change.old_path, change.old_id) {
