@@ -19,7 +19,10 @@ struct FixtureCommit {
 /// `../shared/fixtures/provenance` next to the crate; from a git worktree nested deeper (e.g.
 /// `/work/wt/<name>`), the nearest ancestor that has `shared/fixtures/provenance`.
 fn fixture_dir() -> PathBuf {
-    let primary = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/provenance"));
+    let primary = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/provenance"
+    ));
     if primary.is_dir() {
         return primary;
     }
@@ -42,14 +45,19 @@ fn load(name: &str) -> Vec<FixtureCommit> {
     text.lines()
         .enumerate()
         .map(|(i, line)| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("{}:{}: bad JSON: {e}", path.display(), i + 1))
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: bad JSON: {e}", path.display(), i + 1))
         })
         .collect()
 }
 
 fn check_corpus(name: &str) {
     let commits = load(name);
-    assert!(commits.len() > 1000, "{name}: expected a real corpus, got {} commits", commits.len());
+    assert!(
+        commits.len() > 1000,
+        "{name}: expected a real corpus, got {} commits",
+        commits.len()
+    );
     let mut mismatches = Vec::new();
     let mut with_trailers = 0;
     for c in &commits {
@@ -62,9 +70,22 @@ fn check_corpus(name: &str) {
             ));
         }
     }
-    eprintln!("{name}: {} commits, {with_trailers} with trailers, {} mismatches", commits.len(), mismatches.len());
-    assert!(mismatches.is_empty(), "{} of {} messages disagree with git:\n{}", mismatches.len(), commits.len(), mismatches.join("\n"));
-    assert!(with_trailers > 50, "{name}: the oracle should exercise trailers");
+    eprintln!(
+        "{name}: {} commits, {with_trailers} with trailers, {} mismatches",
+        commits.len(),
+        mismatches.len()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} messages disagree with git:\n{}",
+        mismatches.len(),
+        commits.len(),
+        mismatches.join("\n")
+    );
+    assert!(
+        with_trailers > 50,
+        "{name}: the oracle should exercise trailers"
+    );
 }
 
 #[test]
@@ -101,9 +122,18 @@ impl Git {
             .stderr(Stdio::piped())
             .spawn()
             .expect("git must be installed to run the trailer oracle");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write to git");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write to git");
         let out = child.wait_with_output().expect("git runs");
-        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).expect("git prints UTF-8 for UTF-8 input")
     }
 
@@ -124,29 +154,51 @@ impl Git {
              committer A <a@example.org> 0 +0000\n\n{message}"
         );
         let sha = self.run(&["hash-object", "-t", "commit", "-w", "--stdin"], &object);
-        let out = self.run(&["log", "-1", "--format=%(trailers:only,unfold)", sha.trim()], "");
+        let out = self.run(
+            &["log", "-1", "--format=%(trailers:only,unfold)", sha.trim()],
+            "",
+        );
         // `git log` ends the record with one newline of its own.
         out.strip_suffix('\n').unwrap_or(&out).to_owned()
     }
 }
 
 fn ours_as_git_prints(message: &str, options: ParseOptions) -> String {
-    trailers::parse_with(message, options).iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+    trailers::parse_with(message, options)
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\n"))
+        .collect()
 }
 
 fn check_against_git(git: &Git, msg: &str) -> Result<(), String> {
     let pairs = [
-        ("commit %(trailers:only,unfold)", ours_as_git_prints(msg, ParseOptions::COMMIT), git.commit_trailers(msg)),
-        ("interpret-trailers --parse", ours_as_git_prints(msg, ParseOptions::INTERPRET_TRAILERS), git.interpret_trailers(msg, true)),
+        (
+            "commit %(trailers:only,unfold)",
+            ours_as_git_prints(msg, ParseOptions::COMMIT),
+            git.commit_trailers(msg),
+        ),
+        (
+            "interpret-trailers --parse",
+            ours_as_git_prints(msg, ParseOptions::INTERPRET_TRAILERS),
+            git.interpret_trailers(msg, true),
+        ),
         (
             "interpret-trailers --parse --no-divider",
-            ours_as_git_prints(msg, ParseOptions { divider: false, ..ParseOptions::INTERPRET_TRAILERS }),
+            ours_as_git_prints(
+                msg,
+                ParseOptions {
+                    divider: false,
+                    ..ParseOptions::INTERPRET_TRAILERS
+                },
+            ),
             git.interpret_trailers(msg, false),
         ),
     ];
     for (what, ours, theirs) in pairs {
         if ours != theirs {
-            return Err(format!("{what} on {msg:?}:\n  git:  {theirs:?}\n  ours: {ours:?}"));
+            return Err(format!(
+                "{what} on {msg:?}:\n  git:  {theirs:?}\n  ours: {ours:?}"
+            ));
         }
     }
     Ok(())
@@ -200,7 +252,10 @@ fn message() -> impl Strategy<Value = String> {
 fn generated_messages_agree_with_git() {
     let git = Git::new();
     // 200 cases keep the test to seconds; PROPTEST_CASES=5000 for a deeper run.
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(cases));
     let with_trailers = std::cell::Cell::new(0u32);
     let result = runner.run(&message(), |msg| {
@@ -211,15 +266,22 @@ fn generated_messages_agree_with_git() {
         panic!("{e}");
     }
     // The generator must reach both sides of the block rules, not only prose.
-    eprintln!("{} of {cases} generated messages have trailers", with_trailers.get());
-    assert!(with_trailers.get() * 10 >= cases, "too few generated messages have trailers");
+    eprintln!(
+        "{} of {cases} generated messages have trailers",
+        with_trailers.get()
+    );
+    assert!(
+        with_trailers.get() * 10 >= cases,
+        "too few generated messages have trailers"
+    );
 }
 
 /// Hand-picked edges, checked against git rather than against expectations written by hand.
 #[test]
 fn edge_cases_agree_with_git() {
     let git = Git::new();
-    let cases = [        "S\n\nSigned-off-by: A <a@b>\n",
+    let cases = [
+        "S\n\nSigned-off-by: A <a@b>\n",
         "S\n\nprose\nprose\nprose\nSigned-off-by: A <a@b>\n",
         "S\n\nprose\nprose\nprose\nprose\nSigned-off-by: A <a@b>\n",
         "S\n\nKey: v\n  folded\n\n   \n",

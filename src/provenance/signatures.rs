@@ -5,6 +5,11 @@
 //! committer, co-author trailers) and message markers. Classifying a commit reports every signal
 //! that matches; the primary tool is the one with the strongest evidence (author/committer identity
 //! > trailer > marker), ties going to the tool listed first.
+//!
+//! Models are reported as the commit wrote them (trimmed, whitespace runs collapsed): the
+//! co-author `Claude Opus 4.5 <noreply@anthropic.com>` gives `Claude Opus 4.5`, and a bare
+//! `Claude` gives no model. Each signal's detail says what matched and which tool it points at,
+//! e.g. `trailer Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com> → Claude Code`.
 
 mod identity;
 mod index;
@@ -13,8 +18,8 @@ mod schema;
 use std::path::{Path, PathBuf};
 
 use super::model::{Classification, Identity, Signal, SignalKind};
-use identity::{IdentityMatcher, Seen, split_name_email};
 pub use identity::Side;
+use identity::{IdentityMatcher, Seen, split_name_email};
 use index::Index;
 use schema::{Extract, FileDef, From, KindDef, MarkerField, Validator, is_trailer_key};
 
@@ -41,7 +46,13 @@ pub enum SignatureError {
         "{origin}:{line}:{column}: `{key}`: {message}. Fix this entry of the signature catalogue \
          (the format is documented at the top of rules/signatures.yaml)"
     )]
-    Invalid { origin: String, line: u64, column: u64, key: String, message: String },
+    Invalid {
+        origin: String,
+        line: u64,
+        column: u64,
+        key: String,
+        message: String,
+    },
     #[error("cannot read the signature catalogue {}: {source}. Check the path and that the file is readable", path.display())]
     Read {
         path: PathBuf,
@@ -77,9 +88,18 @@ struct Tool {
 
 #[derive(Debug, Clone)]
 enum Body {
-    Trailer { key: String, value: Option<regex::Regex> },
-    Identity { sides: Vec<Side>, matcher: IdentityMatcher },
-    Marker { field: MarkerField, regex: regex::Regex },
+    Trailer {
+        key: String,
+        value: Option<regex::Regex>,
+    },
+    Identity {
+        sides: Vec<Side>,
+        matcher: IdentityMatcher,
+    },
+    Marker {
+        field: MarkerField,
+        regex: regex::Regex,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -105,18 +125,30 @@ pub struct Catalogue {
 
 impl Catalogue {
     /// The catalogue compiled into the binary (`rules/signatures.yaml`).
+    ///
+    /// # Errors
+    /// Only if the embedded file is invalid, which the crate's tests rule out.
     pub fn builtin() -> Result<Catalogue, SignatureError> {
         Catalogue::from_yaml(BUILTIN, BUILTIN_ORIGIN)
     }
 
     /// Reads an organisation's catalogue file.
+    ///
+    /// # Errors
+    /// [`SignatureError::Read`] if the file cannot be read, else as [`Catalogue::from_yaml`].
     pub fn load_file(path: &Path) -> Result<Catalogue, SignatureError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SignatureError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| SignatureError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Catalogue::from_yaml(&text, &path.display().to_string())
     }
 
     /// Parses and validates a catalogue; `origin` names it in errors (a path, usually).
+    ///
+    /// # Errors
+    /// [`SignatureError::Invalid`], located at the offending line and column and naming the key,
+    /// for malformed YAML, unknown keys, invalid regexes and incomplete signals.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Catalogue, SignatureError> {
         let file: FileDef = serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, origin))?;
         compile(file, &Validator { origin })
@@ -125,18 +157,21 @@ impl Catalogue {
     /// Adds `other` to this catalogue. A tool of `other` with an id already present adds its
     /// signals to that tool (keeping this catalogue's display name and priority); a new tool is
     /// appended after the existing ones (lowest priority on ties); `not_ai` identities are added.
-    /// Nothing is removed: an organisation extends the built-in signatures, it cannot drop them.
+    /// Signals are never removed: an organisation cannot drop a built-in signal, only exempt its
+    /// own identities (a release bot, a service account) through `not_ai`.
     pub fn extend(&mut self, other: Catalogue) {
         let remap: Vec<usize> = other
             .tools
             .into_iter()
-            .map(|tool| match self.tools.iter().position(|t| t.id == tool.id) {
-                Some(i) => i,
-                None => {
-                    self.tools.push(tool);
-                    self.tools.len() - 1
-                }
-            })
+            .map(
+                |tool| match self.tools.iter().position(|t| t.id == tool.id) {
+                    Some(i) => i,
+                    None => {
+                        self.tools.push(tool);
+                        self.tools.len() - 1
+                    }
+                },
+            )
             .collect();
         for s in other.signals {
             let tool = remap[s.tool];
@@ -150,7 +185,11 @@ impl Catalogue {
 
     /// The id (`tool-id#n`) of every signal, tools in priority order.
     pub fn signal_ids(&self) -> Vec<String> {
-        let mut ids: Vec<(usize, &str)> = self.signals.iter().map(|s| (s.tool, s.id.as_str())).collect();
+        let mut ids: Vec<(usize, &str)> = self
+            .signals
+            .iter()
+            .map(|s| (s.tool, s.id.as_str()))
+            .collect();
         ids.sort_by_key(|(tool, _)| *tool);
         ids.into_iter().map(|(_, id)| id.to_owned()).collect()
     }
@@ -184,19 +223,33 @@ impl Catalogue {
                     && re.as_ref().is_none_or(|r| r.is_match(value))
                 {
                     let detail = format!("trailer {key}: {value}");
-                    out.push(self.make_match(s, SignalKind::Trailer, detail, |_| Some(value.as_str())));
+                    out.push(
+                        self.make_match(s, SignalKind::Trailer, detail, |_| Some(value.as_str())),
+                    );
                 }
             }
         }
-        let (subject, body) = commit.message.split_once('\n').unwrap_or((commit.message, ""));
-        for (field, text) in [(MarkerField::Subject, subject), (MarkerField::Body, body), (MarkerField::Message, commit.message)] {
+        let (subject, body) = commit
+            .message
+            .split_once('\n')
+            .unwrap_or((commit.message, ""));
+        for (field, text) in [
+            (MarkerField::Subject, subject),
+            (MarkerField::Body, body),
+            (MarkerField::Message, commit.message),
+        ] {
             for i in self.index.marker_candidates(field, text) {
                 let s = &self.signals[i];
                 if let Body::Marker { regex, .. } = &s.body
                     && let Some(found) = regex.find(text)
                 {
                     let line = line_around(text, found.start(), found.end());
-                    out.push(self.make_match(s, SignalKind::Marker, format!("marker {line}"), |_| Some(line)));
+                    out.push(self.make_match(
+                        s,
+                        SignalKind::Marker,
+                        format!("marker {line}"),
+                        |_| Some(line),
+                    ));
                 }
             }
         }
@@ -220,15 +273,29 @@ impl Catalogue {
                 signals.push(m.signal.clone());
             }
         }
-        Classification { ai: true, tool: Some(primary.tool.clone()), model, signals }
+        Classification {
+            ai: true,
+            tool: Some(primary.tool.clone()),
+            model,
+            signals,
+        }
     }
 
     fn identity_match(&self, s: &CompiledSignal, seen: &Seen<'_>) -> Match {
         let (kind, detail) = match (seen.side, seen.trailer) {
-            (Side::CoAuthor, Some((key, value))) => (SignalKind::Trailer, format!("trailer {key}: {value}")),
+            (Side::CoAuthor, Some((key, value))) => {
+                (SignalKind::Trailer, format!("trailer {key}: {value}"))
+            }
             (side, _) => {
-                let word = if side == Side::Committer { "committer" } else { "author" };
-                (SignalKind::Identity, format!("{word} {} <{}>", seen.name, seen.email))
+                let word = if side == Side::Committer {
+                    "committer"
+                } else {
+                    "author"
+                };
+                (
+                    SignalKind::Identity,
+                    format!("{word} {} <{}>", seen.name, seen.email),
+                )
             }
         };
         self.make_match(s, kind, detail, |from| match from {
@@ -245,7 +312,10 @@ impl Catalogue {
         detail: String,
         field: impl Fn(From) -> Option<&'t str>,
     ) -> Match {
-        let read = |e: &Option<Extract>| e.as_ref().and_then(|e| field(e.from).and_then(|text| e.apply(text)));
+        let read = |e: &Option<Extract>| {
+            e.as_ref()
+                .and_then(|e| field(e.from).and_then(|text| e.apply(text)))
+        };
         let tool = read(&s.tool_name).unwrap_or_else(|| self.tools[s.tool].name.clone());
         let strength = match kind {
             SignalKind::Identity => 0,
@@ -255,7 +325,10 @@ impl Catalogue {
         Match {
             tool_id: self.tools[s.tool].id.clone(),
             model: read(&s.model),
-            signal: Signal { kind, detail: format!("{detail} → {tool}") },
+            signal: Signal {
+                kind,
+                detail: format!("{detail} → {tool}"),
+            },
             tool,
             source: s.source.clone(),
             origin: s.origin.clone(),
@@ -268,13 +341,30 @@ impl Catalogue {
 
 /// Author, committer, then each `Co-authored-by` trailer, in message order.
 fn identities<'a>(commit: &'a CommitMeta<'a>) -> impl Iterator<Item = Seen<'a>> {
-    let people = [(Side::Author, commit.author), (Side::Committer, commit.committer)]
-        .into_iter()
-        .map(|(side, id)| Seen { side, name: &id.name, email: &id.email, trailer: None });
-    let co_authors = commit.trailers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("Co-authored-by")).map(|(k, v)| {
-        let (name, email) = split_name_email(v);
-        Seen { side: Side::CoAuthor, name, email, trailer: Some((k.as_str(), v.as_str())) }
+    let people = [
+        (Side::Author, commit.author),
+        (Side::Committer, commit.committer),
+    ]
+    .into_iter()
+    .map(|(side, id)| Seen {
+        side,
+        name: &id.name,
+        email: &id.email,
+        trailer: None,
     });
+    let co_authors = commit
+        .trailers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("Co-authored-by"))
+        .map(|(k, v)| {
+            let (name, email) = split_name_email(v);
+            Seen {
+                side: Side::CoAuthor,
+                name,
+                email,
+                trailer: Some((k.as_str(), v.as_str())),
+            }
+        });
     people.chain(co_authors)
 }
 
@@ -295,34 +385,65 @@ fn yaml_error(e: &serde_saphyr::Error, origin: &str) -> SignatureError {
     let text = e.to_string();
     let first = text.lines().next().unwrap_or_default().trim();
     // serde-saphyr prefixes "error: line L column C: "; the location is reported separately.
-    let message = first.split_once(": ").filter(|(head, _)| head.starts_with("error")).map_or(first, |(_, rest)| rest);
+    let message = first
+        .split_once(": ")
+        .filter(|(head, _)| head.starts_with("error"))
+        .map_or(first, |(_, rest)| rest);
     let message = match message.split_once(": ") {
         Some((head, rest)) if head.starts_with("line ") && head.contains(" column ") => rest,
         _ => message,
     }
     .to_owned();
     let key = message.split('`').nth(1).unwrap_or("(document)").to_owned();
-    SignatureError::Invalid { origin: origin.to_owned(), line, column, key, message }
+    SignatureError::Invalid {
+        origin: origin.to_owned(),
+        line,
+        column,
+        key,
+        message,
+    }
 }
 
 fn compile(file: FileDef, v: &Validator<'_>) -> Result<Catalogue, SignatureError> {
     if file.version.value != 1 {
-        return Err(v.error(file.version.referenced, "version".into(), format!("unsupported version {}, this aigate reads version 1", file.version.value)));
+        return Err(v.error(
+            file.version.referenced,
+            "version".into(),
+            format!(
+                "unsupported version {}, this aigate reads version 1",
+                file.version.value
+            ),
+        ));
     }
     let mut catalogue = Catalogue::default();
     for def in &file.tools {
         let id = &def.id.value;
         if id.trim().is_empty() || def.name.trim().is_empty() {
-            return Err(v.error(def.id.referenced, format!("tools[{id}]"), "a tool needs a non-empty id and name"));
+            return Err(v.error(
+                def.id.referenced,
+                format!("tools[{id}]"),
+                "a tool needs a non-empty id and name",
+            ));
         }
         if catalogue.tools.iter().any(|t| &t.id == id) {
-            return Err(v.error(def.id.referenced, format!("tools[{id}].id"), "this id is used twice in the file; merge the two entries"));
+            return Err(v.error(
+                def.id.referenced,
+                format!("tools[{id}].id"),
+                "this id is used twice in the file; merge the two entries",
+            ));
         }
         if def.signals.is_empty() {
-            return Err(v.error(def.id.referenced, format!("tools[{id}].signals"), "a tool needs at least one signal"));
+            return Err(v.error(
+                def.id.referenced,
+                format!("tools[{id}].signals"),
+                "a tool needs at least one signal",
+            ));
         }
         let tool = catalogue.tools.len();
-        catalogue.tools.push(Tool { id: id.clone(), name: def.name.clone() });
+        catalogue.tools.push(Tool {
+            id: id.clone(),
+            name: def.name.clone(),
+        });
         for (i, s) in def.signals.iter().enumerate() {
             let mut compiled = compile_signal(s, tool, &format!("tools[{id}].signals[{i}]"), v)?;
             compiled.id = format!("{id}#{i}");
@@ -330,14 +451,24 @@ fn compile(file: FileDef, v: &Validator<'_>) -> Result<Catalogue, SignatureError
         }
     }
     for (i, def) in file.not_ai.iter().enumerate() {
-        let at = def.reason.as_ref().map_or(file.version.referenced, |r| r.referenced);
-        catalogue.not_ai.push(v.identity(&def.identity(), at, &format!("not_ai[{i}]"))?);
+        let at = def
+            .reason
+            .as_ref()
+            .map_or(file.version.referenced, |r| r.referenced);
+        catalogue
+            .not_ai
+            .push(v.identity(&def.identity(), at, &format!("not_ai[{i}]"))?);
     }
     catalogue.index = Index::build(&catalogue.signals);
     Ok(catalogue)
 }
 
-fn compile_signal(s: &schema::SignalDef, tool: usize, path: &str, v: &Validator<'_>) -> Result<CompiledSignal, SignatureError> {
+fn compile_signal(
+    s: &schema::SignalDef,
+    tool: usize,
+    path: &str,
+    v: &Validator<'_>,
+) -> Result<CompiledSignal, SignatureError> {
     let at = s.kind.referenced;
     let kind = s.kind.value;
     let present = [
@@ -353,41 +484,96 @@ fn compile_signal(s: &schema::SignalDef, tool: usize, path: &str, v: &Validator<
         ("regex", s.regex.is_some(), KindDef::Marker),
     ];
     if let Some((key, _, _)) = present.iter().find(|(_, set, k)| *set && *k != kind) {
-        return Err(v.error(at, format!("{path}.{key}"), format!("`{key}` does not apply to a {kind:?} signal (lowercase)")));
+        return Err(v.error(
+            at,
+            format!("{path}.{key}"),
+            format!("`{key}` does not apply to a {kind:?} signal (lowercase)"),
+        ));
     }
     let source = s.source.as_deref().map(str::trim).unwrap_or_default();
     if source.is_empty() {
-        return Err(v.error(at, format!("{path}.source"), "every signal needs a `source` saying where the convention is documented or seen"));
+        return Err(v.error(
+            at,
+            format!("{path}.source"),
+            "every signal needs a `source` saying where the convention is documented or seen",
+        ));
     }
     let (body, allowed) = match kind {
         KindDef::Trailer => {
-            let key = s.key.as_ref().ok_or_else(|| v.error(at, format!("{path}.key"), "a trailer signal needs a `key`"))?;
+            let key = s.key.as_ref().ok_or_else(|| {
+                v.error(at, format!("{path}.key"), "a trailer signal needs a `key`")
+            })?;
             if !is_trailer_key(&key.value) {
-                return Err(v.error(key.referenced, format!("{path}.key"), format!("{:?} is not a trailer key git can parse (letters, digits and `-` only)", key.value)));
+                return Err(v.error(
+                    key.referenced,
+                    format!("{path}.key"),
+                    format!(
+                        "{:?} is not a trailer key git can parse (letters, digits and `-` only)",
+                        key.value
+                    ),
+                ));
             }
-            let value = s.value.as_ref().map(|r| v.regex(r, format!("{path}.value"))).transpose()?;
-            (Body::Trailer { key: key.value.clone(), value }, &[From::Value][..])
+            let value = s
+                .value
+                .as_ref()
+                .map(|r| v.regex(r, format!("{path}.value")))
+                .transpose()?;
+            (
+                Body::Trailer {
+                    key: key.value.clone(),
+                    value,
+                },
+                &[From::Value][..],
+            )
         }
         KindDef::Identity => {
             let matcher = v.identity(&s.identity(), at, path)?;
-            let sides = s.sides.clone().unwrap_or_else(|| vec![Side::Author, Side::CoAuthor]);
+            let sides = s
+                .sides
+                .clone()
+                .unwrap_or_else(|| vec![Side::Author, Side::CoAuthor]);
             if sides.is_empty() {
-                return Err(v.error(at, format!("{path}.sides"), "`sides` must name at least one of author, committer, co_author"));
+                return Err(v.error(
+                    at,
+                    format!("{path}.sides"),
+                    "`sides` must name at least one of author, committer, co_author",
+                ));
             }
-            (Body::Identity { sides, matcher }, &[From::Name, From::Email][..])
+            (
+                Body::Identity { sides, matcher },
+                &[From::Name, From::Email][..],
+            )
         }
         KindDef::Marker => {
-            let field = s.field.ok_or_else(|| v.error(at, format!("{path}.in"), "a marker signal needs `in`: subject, body or message"))?;
-            let regex = s.regex.as_ref().ok_or_else(|| v.error(at, format!("{path}.regex"), "a marker signal needs a `regex`"))?;
-            (Body::Marker { field, regex: v.regex(regex, format!("{path}.regex"))? }, &[From::Text][..])
+            let field = s.field.ok_or_else(|| {
+                v.error(
+                    at,
+                    format!("{path}.in"),
+                    "a marker signal needs `in`: subject, body or message",
+                )
+            })?;
+            let regex = s.regex.as_ref().ok_or_else(|| {
+                v.error(
+                    at,
+                    format!("{path}.regex"),
+                    "a marker signal needs a `regex`",
+                )
+            })?;
+            (
+                Body::Marker {
+                    field,
+                    regex: v.regex(regex, format!("{path}.regex"))?,
+                },
+                &[From::Text][..],
+            )
         }
     };
     Ok(CompiledSignal {
         id: String::new(),
         tool,
         body,
-        model: v.extract(&s.model, allowed, format!("{path}.model"))?,
-        tool_name: v.extract(&s.tool, allowed, format!("{path}.tool"))?,
+        model: v.extract(s.model.as_ref(), allowed, &format!("{path}.model"))?,
+        tool_name: v.extract(s.tool.as_ref(), allowed, &format!("{path}.tool"))?,
         source: source.to_owned(),
         origin: v.origin.to_owned(),
     })
@@ -400,7 +586,10 @@ mod tests {
     #[test]
     fn builtin_catalogue_loads() {
         let c = Catalogue::builtin().unwrap_or_else(|e| panic!("{e}"));
-        assert!(c.tools().any(|(id, name)| id == "claude-code" && name == "Claude Code"));
+        assert!(
+            c.tools()
+                .any(|(id, name)| id == "claude-code" && name == "Claude Code")
+        );
         assert!(c.signals.len() >= 30);
     }
 }

@@ -27,9 +27,17 @@ pub struct ParseOptions {
 
 impl ParseOptions {
     /// How `%(trailers:only,unfold)` reads a commit message.
-    pub const COMMIT: ParseOptions = ParseOptions { divider: false, final_newline: false, skip_leading_blank_lines: true };
+    pub const COMMIT: ParseOptions = ParseOptions {
+        divider: false,
+        final_newline: false,
+        skip_leading_blank_lines: true,
+    };
     /// How `git interpret-trailers --parse` reads its input.
-    pub const INTERPRET_TRAILERS: ParseOptions = ParseOptions { divider: true, final_newline: true, skip_leading_blank_lines: false };
+    pub const INTERPRET_TRAILERS: ParseOptions = ParseOptions {
+        divider: true,
+        final_newline: true,
+        skip_leading_blank_lines: false,
+    };
 }
 
 /// Parses the trailers of a commit message: `(key, value)` pairs, keys as written, values unfolded,
@@ -41,9 +49,19 @@ pub fn parse(message: &str) -> Vec<(String, String)> {
 /// [`parse`] with explicit options (see [`ParseOptions`]).
 pub fn parse_with(message: &str, options: ParseOptions) -> Vec<(String, String)> {
     if options.final_newline && !message.is_empty() && !message.ends_with('\n') {
-        return parse_with(&format!("{message}\n"), ParseOptions { final_newline: false, ..options });
+        return parse_with(
+            &format!("{message}\n"),
+            ParseOptions {
+                final_newline: false,
+                ..options
+            },
+        );
     }
-    let message = if options.skip_leading_blank_lines { skip_blank_lines(message) } else { message };
+    let message = if options.skip_leading_blank_lines {
+        skip_blank_lines(message)
+    } else {
+        message
+    };
     let end = find_end_of_log_message(message.as_bytes(), !options.divider);
     let start = find_trailer_block_start(message.as_bytes(), end);
     trailer_strings(&message[start..end])
@@ -104,7 +122,10 @@ fn last_line(buf: &[u8], len: usize) -> Option<usize> {
 
 /// Whether the line at `pos` holds only whitespace (the text ends like a NUL-terminated C string).
 fn is_blank_line(buf: &[u8], pos: usize) -> bool {
-    buf[pos..].iter().take_while(|&&b| b != b'\n').all(|&b| is_space(b))
+    buf[pos..]
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .all(|&b| is_space(b))
 }
 
 /// `find_separator`: the offset of the separator of a `<token><optional whitespace><separator>`
@@ -223,7 +244,10 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
         only_spaces = false;
 
         let line = &buf[bol..];
-        if GIT_GENERATED_PREFIXES.iter().any(|p| line.starts_with(p.as_bytes())) {
+        if GIT_GENERATED_PREFIXES
+            .iter()
+            .any(|p| line.starts_with(p.as_bytes()))
+        {
             trailer_lines += 1;
             possible_continuation_lines = 0;
             recognized_prefix = true;
@@ -263,7 +287,10 @@ fn unfold(value: &str) -> String {
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\n' {
-            while chars.next_if(|&n| n.is_ascii() && is_space(n as u8)).is_some() {}
+            while chars
+                .next_if(|&n| n.is_ascii() && is_space(n as u8))
+                .is_some()
+            {}
             out.push(' ');
         } else {
             out.push(c);
@@ -277,7 +304,9 @@ mod tests {
     use super::*;
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -285,7 +314,10 @@ mod tests {
         let msg = "Subject\n\nBody text.\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nReviewed-by: A <a@b>\n";
         assert_eq!(
             parse(msg),
-            pairs(&[("Co-Authored-By", "Claude <noreply@anthropic.com>"), ("Reviewed-by", "A <a@b>")])
+            pairs(&[
+                ("Co-Authored-By", "Claude <noreply@anthropic.com>"),
+                ("Reviewed-by", "A <a@b>")
+            ])
         );
     }
 
@@ -316,7 +348,10 @@ mod tests {
     #[test]
     fn continuation_lines_unfold() {
         let msg = "S\n\nKey: first\n  second\n\tthird\nOther: x\n";
-        assert_eq!(parse(msg), pairs(&[("Key", "first second third"), ("Other", "x")]));
+        assert_eq!(
+            parse(msg),
+            pairs(&[("Key", "first second third"), ("Other", "x")])
+        );
     }
 
     #[test]
@@ -339,7 +374,10 @@ mod tests {
     #[test]
     fn divider_only_for_interpret_trailers() {
         let msg = "S\n\nKey: v\n--- \nBody: x\n";
-        assert_eq!(parse_with(msg, ParseOptions::INTERPRET_TRAILERS), pairs(&[("Key", "v")]));
+        assert_eq!(
+            parse_with(msg, ParseOptions::INTERPRET_TRAILERS),
+            pairs(&[("Key", "v")])
+        );
         // A commit message has no patch part: the `---` line is prose and defeats the block.
         assert!(parse(msg).is_empty());
     }
@@ -355,12 +393,28 @@ mod tests {
     fn commit_reader_skips_leading_blank_lines() {
         // The subject is the first non-blank line, so "Key: v" is a title here, not a trailer.
         assert!(parse("\n \nKey: v\n").is_empty());
-        assert_eq!(parse_with("\nKey: v\n", ParseOptions::INTERPRET_TRAILERS), pairs(&[("Key", "v")]));
+        assert_eq!(
+            parse_with("\nKey: v\n", ParseOptions::INTERPRET_TRAILERS),
+            pairs(&[("Key", "v")])
+        );
     }
 
     #[test]
     fn cherry_pick_line_recognises_block() {
         let msg = "S\n\nprose\n(cherry picked from commit abc)\nKey: v\n";
         assert_eq!(parse(msg), pairs(&[("Key", "v")]));
+    }
+
+    proptest::proptest! {
+        /// Any text, including multi-byte characters next to every split point, parses without
+        /// panicking in every reader mode.
+        #[test]
+        fn never_panics(msg in "(\\PC|[\n\t\r :#-]|é|🤖){0,200}") {
+            for options in [ParseOptions::COMMIT, ParseOptions::INTERPRET_TRAILERS] {
+                for (key, _) in parse_with(&msg, options) {
+                    proptest::prop_assert!(!key.is_empty());
+                }
+            }
+        }
     }
 }

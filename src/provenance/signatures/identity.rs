@@ -26,7 +26,9 @@ pub(super) struct Seen<'a> {
 /// Splits a `Name <email>` trailer value; a value without `<…>` is all name.
 pub(super) fn split_name_email(value: &str) -> (&str, &str) {
     match (value.find('<'), value.rfind('>')) {
-        (Some(open), Some(close)) if open < close => (value[..open].trim(), value[open + 1..close].trim()),
+        (Some(open), Some(close)) if open < close => {
+            (value[..open].trim(), value[open + 1..close].trim())
+        }
         _ => (value.trim(), ""),
     }
 }
@@ -76,13 +78,22 @@ impl IdentityMatcher {
             email_regex,
             github: github.map(str::to_ascii_lowercase),
         };
-        let any = m.name.is_some() || m.name_regex.is_some() || m.email.is_some() || m.email_regex.is_some() || m.github.is_some();
+        let any = m.name.is_some()
+            || m.name_regex.is_some()
+            || m.email.is_some()
+            || m.email_regex.is_some()
+            || m.github.is_some();
         any.then_some(m)
     }
 
     pub fn matches(&self, name: &str, email: &str) -> bool {
-        self.name.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(name))
-            && self.email.as_ref().is_none_or(|e| e.eq_ignore_ascii_case(email))
+        self.name
+            .as_ref()
+            .is_none_or(|n| n.eq_ignore_ascii_case(name))
+            && self
+                .email
+                .as_ref()
+                .is_none_or(|e| e.eq_ignore_ascii_case(email))
             && self.name_regex.as_ref().is_none_or(|r| r.is_match(name))
             && self.email_regex.as_ref().is_none_or(|r| r.is_match(email))
             && self.github.as_ref().is_none_or(|login| {
@@ -116,9 +127,18 @@ mod tests {
 
     #[test]
     fn github_noreply_forms() {
-        assert_eq!(github_login("198982749+Copilot@users.noreply.github.com"), Some("Copilot"));
-        assert_eq!(github_login("Copilot@users.noreply.github.com"), Some("Copilot"));
-        assert_eq!(github_login("41898282+claude[bot]@users.noreply.github.com"), Some("claude[bot]"));
+        assert_eq!(
+            github_login("198982749+Copilot@users.noreply.github.com"),
+            Some("Copilot")
+        );
+        assert_eq!(
+            github_login("Copilot@users.noreply.github.com"),
+            Some("Copilot")
+        );
+        assert_eq!(
+            github_login("41898282+claude[bot]@users.noreply.github.com"),
+            Some("claude[bot]")
+        );
         assert_eq!(github_login("a+b@users.noreply.github.com"), Some("a+b"));
         assert_eq!(github_login("copilot@example.com"), None);
         assert_eq!(github_login("@users.noreply.github.com"), None);
@@ -135,7 +155,10 @@ mod tests {
 
     #[test]
     fn name_email_split() {
-        assert_eq!(split_name_email("Claude Opus 4.5 <noreply@anthropic.com>"), ("Claude Opus 4.5", "noreply@anthropic.com"));
+        assert_eq!(
+            split_name_email("Claude Opus 4.5 <noreply@anthropic.com>"),
+            ("Claude Opus 4.5", "noreply@anthropic.com")
+        );
         assert_eq!(split_name_email("just a name"), ("just a name", ""));
         assert_eq!(split_name_email("x > y <"), ("x > y <", ""));
     }

@@ -136,7 +136,12 @@ impl Extract {
             None => text,
             Some(re) => {
                 let caps = re.captures(text)?;
-                caps.iter().skip(1).flatten().next().or_else(|| caps.get(0))?.as_str()
+                caps.iter()
+                    .skip(1)
+                    .flatten()
+                    .next()
+                    .or_else(|| caps.get(0))?
+                    .as_str()
             }
         };
         let normalised = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -162,31 +167,72 @@ impl Validator<'_> {
 
     pub fn regex(&self, spanned: &Spanned<String>, key: String) -> Result<Regex, SignatureError> {
         Regex::new(&spanned.value).map_err(|e| {
-            let detail = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
-            self.error(spanned.referenced, key, format!("invalid regex {:?}: {detail}", spanned.value))
+            let detail = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            self.error(
+                spanned.referenced,
+                key,
+                format!("invalid regex {:?}: {detail}", spanned.value),
+            )
         })
     }
 
-    pub fn identity(&self, def: &IdentityDef<'_>, at: Location, path: &str) -> Result<IdentityMatcher, SignatureError> {
-        let name_regex = def.name_regex.map(|r| self.regex(r, format!("{path}.name_regex"))).transpose()?;
-        let email_regex = def.email_regex.map(|r| self.regex(r, format!("{path}.email_regex"))).transpose()?;
-        let matcher = IdentityMatcher::new(def.name, name_regex, def.email, email_regex, def.github);
+    pub fn identity(
+        &self,
+        def: &IdentityDef<'_>,
+        at: Location,
+        path: &str,
+    ) -> Result<IdentityMatcher, SignatureError> {
+        let name_regex = def
+            .name_regex
+            .map(|r| self.regex(r, format!("{path}.name_regex")))
+            .transpose()?;
+        let email_regex = def
+            .email_regex
+            .map(|r| self.regex(r, format!("{path}.email_regex")))
+            .transpose()?;
+        let matcher =
+            IdentityMatcher::new(def.name, name_regex, def.email, email_regex, def.github);
         matcher.ok_or_else(|| {
-            self.error(at, path.to_owned(), "an identity needs at least one of name, name_regex, email, email_regex, github")
+            self.error(
+                at,
+                path.to_owned(),
+                "an identity needs at least one of name, name_regex, email, email_regex, github",
+            )
         })
     }
 
-    pub fn extract(&self, def: &Option<ExtractDef>, allowed: &[From], path: String) -> Result<Option<Extract>, SignatureError> {
+    pub fn extract(
+        &self,
+        def: Option<&ExtractDef>,
+        allowed: &[From],
+        path: &str,
+    ) -> Result<Option<Extract>, SignatureError> {
         let Some(def) = def else { return Ok(None) };
         if !allowed.contains(&def.from.value) {
             return Err(self.error(
                 def.from.referenced,
                 format!("{path}.from"),
-                format!("this kind of signal can read from {allowed:?} (lowercase), not {:?}", def.from.value),
+                format!(
+                    "this kind of signal can read from {allowed:?} (lowercase), not {:?}",
+                    def.from.value
+                ),
             ));
         }
-        let regex = def.regex.as_ref().map(|r| self.regex(r, format!("{path}.regex"))).transpose()?;
-        Ok(Some(Extract { from: def.from.value, regex }))
+        let regex = def
+            .regex
+            .as_ref()
+            .map(|r| self.regex(r, format!("{path}.regex")))
+            .transpose()?;
+        Ok(Some(Extract {
+            from: def.from.value,
+            regex,
+        }))
     }
 }
 
