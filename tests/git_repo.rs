@@ -162,6 +162,43 @@ fn shallow_clones_missing_the_base_say_fetch_depth() {
 }
 
 #[test]
+fn shallow_clones_holding_the_whole_change_are_fine() {
+    let (repo, shas) = linear(6);
+    let clone = tempfile::tempdir().expect("tmp");
+    let url = format!("file://{}", repo.path().display());
+    let status = std::process::Command::new("git")
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "3",
+            &url,
+            &clone.path().display().to_string(),
+        ])
+        .status()
+        .expect("clone");
+    assert!(status.success());
+    let git = Repo::discover(clone.path()).expect("open");
+    assert!(git.is_shallow());
+    let range = git
+        .range(Some("HEAD~1"), "HEAD")
+        .expect("the change is within the fetched depth");
+    assert_eq!(
+        range
+            .commits
+            .iter()
+            .map(|c| c.id.to_string())
+            .collect::<Vec<_>>(),
+        vec![shas[5].clone()]
+    );
+    // Reaching the cut is an error, never a silently shorter change.
+    let err = git
+        .range(Some(&shas[1]), "HEAD")
+        .expect_err("base beyond the cut");
+    assert!(matches!(err, GitError::Shallow { .. }), "{err}");
+}
+
+#[test]
 fn diffs_report_renames_deletions_readds_binary_symlinks_crlf() {
     let mut repo = TempRepo::new();
     let body: String = (0..20).map(|i| format!("shared line {i}\n")).collect();
