@@ -414,3 +414,25 @@ fn moved_base_and_pull_request_merge_commits() {
     assert_eq!(trace["totals"]["ai_lines"], 2);
     assert_eq!(trace["totals"]["added_lines"], 2);
 }
+
+#[test]
+fn the_chosen_base_is_logged_at_debug_level() {
+    let mut repo = TempRepo::new();
+    repo.write("a", "a\n");
+    let base = repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("a", "a\nb\n");
+    repo.commit("topic");
+    let out = aigate(&repo)
+        .args(["-vv", "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("merge-base with the default branch") && stderr.contains("main"),
+        "{stderr}"
+    );
+    let trace: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(trace["base"], base.as_str());
+}
