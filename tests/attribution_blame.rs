@@ -1,6 +1,7 @@
 //! Line attribution agrees with `git blame --porcelain base..head -- path`, line by line, on random histories:
 //! AI and human commits inserting, editing, moving blocks, deleting lines, deleting whole files and re-adding
-//! them, over several files, and side branches merged back (git's merge, conflicts resolved to our side).
+//! them, renaming files (exactly or with edits), over several files, and side branches merged back (git's
+//! merge, conflicts resolved to our side).
 //! Both sides use git's default diff (Myers with the indent heuristic).
 
 #[path = "git_fixture/mod.rs"]
@@ -14,11 +15,27 @@ const FILES: [&str; 3] = ["a.txt", "b.rs", "dir/c.txt"];
 
 #[derive(Debug, Clone)]
 enum Edit {
-    Insert { at: usize, lines: Vec<u8> },
-    Replace { at: usize, len: usize, lines: Vec<u8> },
-    Delete { at: usize, len: usize },
-    Move { from: usize, len: usize, to: usize },
+    Insert {
+        at: usize,
+        lines: Vec<u8>,
+    },
+    Replace {
+        at: usize,
+        len: usize,
+        lines: Vec<u8>,
+    },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Move {
+        from: usize,
+        len: usize,
+        to: usize,
+    },
     DeleteFile,
+    /// Moves the file to another of the paths when that one is free (git sees a rename, exact or edited).
+    RenameTo(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -35,11 +52,16 @@ fn edit() -> impl Strategy<Value = Edit> {
         2 => (any::<usize>(), 1usize..4).prop_map(|(at, len)| Edit::Delete { at, len }),
         2 => (any::<usize>(), 1usize..5, any::<usize>()).prop_map(|(from, len, to)| Edit::Move { from, len, to }),
         1 => Just(Edit::DeleteFile),
+        1 => (0..FILES.len()).prop_map(Edit::RenameTo),
     ]
 }
 
 fn plan() -> impl Strategy<Value = Plan> {
-    (any::<bool>(), prop::collection::vec((0..FILES.len(), edit()), 1..4)).prop_map(|(ai, edits)| Plan { ai, edits })
+    (
+        any::<bool>(),
+        prop::collection::vec((0..FILES.len(), edit()), 1..4),
+    )
+        .prop_map(|(ai, edits)| Plan { ai, edits })
 }
 
 /// One step of the history on main: a commit, or a side branch (from here) merged back after main moved on.
@@ -73,7 +95,9 @@ impl Lines {
 }
 
 fn apply(file: &mut Option<Vec<String>>, edit: &Edit, lines_gen: &mut Lines) {
-    let make = |lines_gen: &mut Lines, seeds: &[u8]| seeds.iter().map(|s| lines_gen.make(*s)).collect::<Vec<_>>();
+    let make = |lines_gen: &mut Lines, seeds: &[u8]| {
+        seeds.iter().map(|s| lines_gen.make(*s)).collect::<Vec<_>>()
+    };
     let Some(lines) = file else {
         // A missing file comes back with new content on any edit but a delete.
         if let Edit::Insert { lines: seeds, .. } | Edit::Replace { lines: seeds, .. } = edit {
@@ -88,7 +112,11 @@ fn apply(file: &mut Option<Vec<String>>, edit: &Edit, lines_gen: &mut Lines) {
             let at = at % (n + 1);
             lines.splice(at..at, new);
         }
-        Edit::Replace { at, len, lines: seeds } if n > 0 => {
+        Edit::Replace {
+            at,
+            len,
+            lines: seeds,
+        } if n > 0 => {
             let new = make(lines_gen, seeds);
             let at = at % n;
             let end = (at + len).min(n);
@@ -113,7 +141,10 @@ fn write_all(repo: &TempRepo, files: &[Option<Vec<String>>]) {
     for (path, content) in FILES.iter().zip(files) {
         let full = repo.path().join(path);
         match content {
-            Some(lines) => repo.write(path, lines.iter().map(|l| format!("{l}\n")).collect::<String>()),
+            Some(lines) => repo.write(
+                path,
+                lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+            ),
             None if full.exists() => std::fs::remove_file(full).expect("rm"),
             None => {}
         }
@@ -125,7 +156,9 @@ fn read_all(repo: &TempRepo) -> Vec<Option<Vec<String>>> {
     FILES
         .iter()
         .map(|path| {
-            std::fs::read_to_string(repo.path().join(path)).ok().map(|text| text.lines().map(str::to_owned).collect())
+            std::fs::read_to_string(repo.path().join(path))
+                .ok()
+                .map(|text| text.lines().map(str::to_owned).collect())
         })
         .collect()
 }
@@ -140,6 +173,12 @@ struct History {
 impl History {
     fn commit(&mut self, plan: &Plan) {
         for (file, edit) in &plan.edits {
+            if let Edit::RenameTo(target) = edit {
+                if self.files[*target].is_none() {
+                    self.files[*target] = self.files[*file].take();
+                }
+                continue;
+            }
             apply(&mut self.files[*file], edit, &mut self.lines);
         }
         write_all(&self.repo, &self.files);
@@ -160,7 +199,12 @@ impl History {
         self.repo.git(&["checkout", "-q", "main"]);
         self.files = read_all(&self.repo);
         main.iter().for_each(|p| self.commit(p));
-        let merged = self.repo.git_raw(&["merge", "-q", "--no-ff", "-X", "ours", "-m", "merge", &branch], &[]);
+        let merged = self.repo.git_raw(
+            &[
+                "merge", "-q", "--no-ff", "-X", "ours", "-m", "merge", &branch,
+            ],
+            &[],
+        );
         if !merged.status.success() {
             // Conflicts -X ours cannot settle (modify/delete): keep the working tree as git left it.
             self.repo.git(&["add", "-A"]);
@@ -174,10 +218,22 @@ impl History {
 fn check(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let repo = TempRepo::new();
     let mut lines_gen = Lines(0);
-    let files: Vec<Option<Vec<String>>> =
-        (0..FILES.len()).map(|i| Some((0..6 + i as u8 * 3).map(|s| lines_gen.make(s.wrapping_mul(37).wrapping_add(5))).collect())).collect();
+    let files: Vec<Option<Vec<String>>> = (0..FILES.len())
+        .map(|i| {
+            Some(
+                (0..6 + i as u8 * 3)
+                    .map(|s| lines_gen.make(s.wrapping_mul(37).wrapping_add(5)))
+                    .collect(),
+            )
+        })
+        .collect();
     write_all(&repo, &files);
-    let mut history = History { repo, lines: lines_gen, files, commits: 0 };
+    let mut history = History {
+        repo,
+        lines: lines_gen,
+        files,
+        commits: 0,
+    };
     let base = history.repo.commit("base: the state before the change");
     for step in &steps {
         match step {
@@ -196,15 +252,26 @@ fn check(steps: Vec<Step>) -> Result<(), TestCaseError> {
     for path in repo.git(&["ls-files"]).lines() {
         let blame = repo.blame(&base, "HEAD", path, &[]);
         let ours: Vec<Option<String>> = match attribution.files.iter().find(|f| f.path == path) {
-            Some(file) => file.origins.iter().map(|o| o.map(|o| sha_of(o.commit))).collect(),
+            Some(file) => file
+                .origins
+                .iter()
+                .map(|o| o.map(|o| sha_of(o.commit)))
+                .collect(),
             None => vec![None; blame.len()],
         };
         prop_assert_eq!(&ours, &blame, "owners of {} differ from git blame", path);
     }
     // Every file the change left different from base is listed.
-    for path in repo.git(&["diff", "--name-only", "--no-renames", &base, "HEAD"]).lines() {
+    for path in repo
+        .git(&["diff", "--name-only", "--no-renames", &base, "HEAD"])
+        .lines()
+    {
         if repo.path().join(path).exists() {
-            prop_assert!(attribution.files.iter().any(|f| f.path == path), "{} missing from the changed files", path);
+            prop_assert!(
+                attribution.files.iter().any(|f| f.path == path),
+                "{} missing from the changed files",
+                path
+            );
         }
     }
     Ok(())

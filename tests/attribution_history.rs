@@ -17,14 +17,31 @@ fn numbered(prefix: &str, n: usize) -> String {
 fn run(repo: &TempRepo, base: &str, ai: &[&str]) -> (aigate::git::Range, Attribution) {
     let git = repo.open();
     let range = git.range(Some(base), "HEAD").expect("range");
-    let ai_idx: Vec<u32> = range.commits.iter().enumerate().filter(|(_, c)| ai.contains(&c.id.to_string().as_str())).map(|(i, _)| i as u32).collect();
+    let ai_idx: Vec<u32> = range
+        .commits
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| ai.contains(&c.id.to_string().as_str()))
+        .map(|(i, _)| i as u32)
+        .collect();
     let attribution = attribute(&git, &range, &|i| ai_idx.contains(&i)).expect("attribution");
     (range, attribution)
 }
 
-fn owners(range: &aigate::git::Range, attribution: &Attribution, path: &str) -> Vec<Option<String>> {
-    let file = attribution.files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("{path} not attributed"));
-    file.origins.iter().map(|o| o.map(|o| range.commits[o.commit as usize].id.to_string())).collect()
+fn owners(
+    range: &aigate::git::Range,
+    attribution: &Attribution,
+    path: &str,
+) -> Vec<Option<String>> {
+    let file = attribution
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} not attributed"));
+    file.origins
+        .iter()
+        .map(|o| o.map(|o| range.commits[o.commit as usize].id.to_string()))
+        .collect()
 }
 
 fn provenance(range: &aigate::git::Range, ai: &[&str]) -> Vec<CommitProvenance> {
@@ -33,9 +50,14 @@ fn provenance(range: &aigate::git::Range, ai: &[&str]) -> Vec<CommitProvenance> 
         .iter()
         .map(|c| CommitProvenance {
             sha: c.id.to_string(),
-            author: Identity { name: c.author.name.clone(), email: c.author.email.clone() },
+            author: Identity {
+                name: c.author.name.clone(),
+                email: c.author.email.clone(),
+            },
             ai: ai.contains(&c.id.to_string().as_str()),
-            tool: ai.contains(&c.id.to_string().as_str()).then(|| "Claude Code".to_owned()),
+            tool: ai
+                .contains(&c.id.to_string().as_str())
+                .then(|| "Claude Code".to_owned()),
             model: None,
             signals: vec![],
             trailers: vec![],
@@ -61,13 +83,29 @@ fn merged_branches_attribute_like_git_blame() {
     let (range, attribution) = run(&repo, &base, &[&ai]);
     assert_eq!(range.commits.len(), 3, "ai, human and the merge");
     for path in ["a.txt", "b.txt"] {
-        assert_eq!(owners(&range, &attribution, path), repo.blame(&base, "HEAD", path, &[]), "{path}");
+        assert_eq!(
+            owners(&range, &attribution, path),
+            repo.blame(&base, "HEAD", path, &[]),
+            "{path}"
+        );
     }
-    let a = attribution.files.iter().find(|f| f.path == "a.txt").expect("a.txt");
-    let ai_idx = range.commits.iter().position(|c| c.id.to_string() == ai).expect("ai commit") as u32;
+    let a = attribution
+        .files
+        .iter()
+        .find(|f| f.path == "a.txt")
+        .expect("a.txt");
+    let ai_idx = range
+        .commits
+        .iter()
+        .position(|c| c.id == ai.as_str())
+        .expect("ai commit") as u32;
     assert_eq!(a.ranges(|o| o.commit == ai_idx), vec![[6, 7]]);
     let b = owners(&range, &attribution, "b.txt");
-    assert_eq!(b[0].as_deref(), Some(human.as_str()), "the merged side's own line stays its author's");
+    assert_eq!(
+        b[0].as_deref(),
+        Some(human.as_str()),
+        "the merged side's own line stays its author's"
+    );
     assert!(b[1..].iter().all(Option::is_none));
 }
 
@@ -109,8 +147,16 @@ fn renames_keep_the_lines_of_the_original_author() {
     let ours = owners(&range, &attribution, "src/new.rs");
     assert_eq!(ours, repo.blame(&base, "HEAD", "src/new.rs", &[]));
     assert_eq!(ours[2].as_deref(), Some(human.as_str()));
-    assert_eq!(ours.iter().filter(|o| o.as_deref() == Some(ai.as_str())).count(), 11);
-    assert!(attribution.files.iter().all(|f| f.path != "src/old.rs"), "the old path is gone at head");
+    assert_eq!(
+        ours.iter()
+            .filter(|o| o.as_deref() == Some(ai.as_str()))
+            .count(),
+        11
+    );
+    assert!(
+        attribution.files.iter().all(|f| f.path != "src/old.rs"),
+        "the old path is gone at head"
+    );
 }
 
 #[test]
@@ -120,22 +166,45 @@ fn human_rewriting_two_ai_lines_is_one_correction() {
     let base = repo.commit("base");
     let function = "fn parse(input: &str) -> u32 {\n    let trimmed = input.trim();\n    let value = trimmed.parse().unwrap();\n    println!(\"parsed {value}\");\n    value\n}\n";
     repo.write("lib.rs", format!("// lib\n{function}"));
-    let ai = repo.commit_as("feat: parse\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>", None);
-    let fixed = function
-        .replace("    let value = trimmed.parse().unwrap();\n    println!(\"parsed {value}\");\n", "    let value = trimmed.parse().unwrap_or(0);\n    tracing::debug!(value, \"parsed\");\n");
+    let ai = repo.commit_as(
+        "feat: parse\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>",
+        None,
+    );
+    let fixed = function.replace(
+        "    let value = trimmed.parse().unwrap();\n    println!(\"parsed {value}\");\n",
+        "    let value = trimmed.parse().unwrap_or(0);\n    tracing::debug!(value, \"parsed\");\n",
+    );
     repo.write("lib.rs", format!("// lib\n{fixed}"));
-    let fix = repo.commit_as("fix: no unwrap, no println", Some(("Rita Reviewer", "rita@example.com")));
+    let fix = repo.commit_as(
+        "fix: no unwrap, no println",
+        Some(("Rita Reviewer", "rita@example.com")),
+    );
 
     let (range, attribution) = run(&repo, &base, &[&ai]);
     let found = corrections(&provenance(&range, &[&ai]), &attribution.rewrites);
     assert_eq!(found.len(), 1, "{found:#?}");
     let c = &found[0];
-    assert_eq!((c.path.as_str(), c.ai_commit.as_str(), c.fix_commit.as_str()), ("lib.rs", ai.as_str(), fix.as_str()));
-    assert_eq!(c.before, "    let value = trimmed.parse().unwrap();\n    println!(\"parsed {value}\");\n");
-    assert_eq!(c.after, "    let value = trimmed.parse().unwrap_or(0);\n    tracing::debug!(value, \"parsed\");\n");
+    assert_eq!(
+        (c.path.as_str(), c.ai_commit.as_str(), c.fix_commit.as_str()),
+        ("lib.rs", ai.as_str(), fix.as_str())
+    );
+    assert_eq!(
+        c.before,
+        "    let value = trimmed.parse().unwrap();\n    println!(\"parsed {value}\");\n"
+    );
+    assert_eq!(
+        c.after,
+        "    let value = trimmed.parse().unwrap_or(0);\n    tracing::debug!(value, \"parsed\");\n"
+    );
     assert_eq!(c.before_lines, [4, 5]);
     assert_eq!(c.after_lines, [4, 5]);
-    assert_eq!(c.fix_author, Identity { name: "Rita Reviewer".into(), email: "rita@example.com".into() });
+    assert_eq!(
+        c.fix_author,
+        Identity {
+            name: "Rita Reviewer".into(),
+            email: "rita@example.com".into()
+        }
+    );
     assert_eq!(c.tool.as_deref(), Some("Claude Code"));
 }
 
@@ -157,8 +226,15 @@ fn before_lines_are_in_the_ai_commits_version_and_deletions_have_empty_after() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].fix_commit, fix);
     assert_eq!(found[0].before, "ai 2\n");
-    assert_eq!(found[0].before_lines, [3, 3], "line 3 of the AI commit's version, not 5 of the parent's");
-    assert_eq!((found[0].after.as_str(), found[0].after_lines), ("", [5, 4]));
+    assert_eq!(
+        found[0].before_lines,
+        [3, 3],
+        "line 3 of the AI commit's version, not 5 of the parent's"
+    );
+    assert_eq!(
+        (found[0].after.as_str(), found[0].after_lines),
+        ("", [5, 4])
+    );
 }
 
 #[test]
@@ -168,9 +244,15 @@ fn additions_elsewhere_and_ai_fixing_ai_are_not_corrections() {
     let base = repo.commit("base");
     repo.write("f.rs", "fn main() {}\nfn ai_one() {}\nfn ai_two() {}\n");
     let ai1 = repo.commit("ai one");
-    repo.write("f.rs", "fn main() {}\nfn ai_one() { fixed() }\nfn ai_two() {}\n");
+    repo.write(
+        "f.rs",
+        "fn main() {}\nfn ai_one() { fixed() }\nfn ai_two() {}\n",
+    );
     let ai2 = repo.commit("ai fixes ai");
-    repo.write("f.rs", "// human note\nfn main() {}\nfn ai_one() { fixed() }\nfn ai_two() {}\nfn human() {}\n");
+    repo.write(
+        "f.rs",
+        "// human note\nfn main() {}\nfn ai_one() { fixed() }\nfn ai_two() {}\nfn human() {}\n",
+    );
     repo.commit("human adds elsewhere");
 
     let (range, attribution) = run(&repo, &base, &[&ai1, &ai2]);

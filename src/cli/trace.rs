@@ -23,9 +23,11 @@ pub enum Format {
   aigate trace --base origin/main --head HEAD\n  \
   aigate trace --base HEAD~5 --format json > provenance.json\n  \
   aigate trace --signatures org-signatures.yaml\n\n\
-Without --base, the base is the merge-base of --head with the default branch (origin/HEAD, main, master);\n\
-on the default branch itself, or without one, it is --head's parent; for a lone root commit, the whole history.\n\
-Shallow clones must fetch the change's history (actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`).")]
+Without --base, the base is the merge-base of --head with the default branch (origin/HEAD, main, master). \
+On the default branch itself, or without one, it is the parent of --head; for a lone root commit, the whole \
+history (JSON `base` is then git's empty tree).\n\n\
+Shallow clones must fetch the change's history: actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`, or \
+`git fetch --unshallow`.")]
 pub struct Args {
     /// The repository (or any directory inside it).
     #[arg(long, value_name = "PATH", default_value = ".")]
@@ -36,9 +38,11 @@ pub struct Args {
     /// Where the change ends (included).
     #[arg(long, value_name = "REV", default_value = "HEAD")]
     pub head: String,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable).
+    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable; the environment
+    /// variable names one file).
     #[arg(long = "signatures", value_name = "FILE", env = "AIGATE_SIGNATURES")]
     pub signatures: Vec<PathBuf>,
 }
@@ -57,7 +61,9 @@ impl From<ProvenanceError> for TraceFailure {
     fn from(err: ProvenanceError) -> Self {
         let ProvenanceError::Git(git) = &err;
         let help = match git {
-            GitError::NotARepository { .. } => "run aigate inside a git repository, or pass --repo PATH",
+            GitError::NotARepository { .. } => {
+                "run aigate inside a git repository, or pass --repo PATH"
+            }
             GitError::UnknownRevision { .. } | GitError::NotACommit { .. } => {
                 "check --base/--head; in CI, fetch the base branch (e.g. `git fetch origin main`)"
             }
@@ -67,19 +73,26 @@ impl From<ProvenanceError> for TraceFailure {
                 "fetch the full history (`git fetch --unshallow` or `git fetch origin`) and check the repository with `git fsck`"
             }
         };
-        TraceFailure { message: err.to_string(), help: Some(help.to_owned()) }
+        TraceFailure {
+            message: err.to_string(),
+            help: Some(help.to_owned()),
+        }
     }
 }
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
     let catalogue = load_catalogue(&args.signatures)?;
-    let repo = Repo::discover(&args.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
-    let traced = trace(&repo, args.base.as_deref(), &args.head, &catalogue).map_err(TraceFailure::from)?;
+    let repo =
+        Repo::discover(&args.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
+    let traced =
+        trace(&repo, args.base.as_deref(), &args.head, &catalogue).map_err(TraceFailure::from)?;
     let out = match args.format {
-        Format::Json => serde_json::to_string_pretty(&traced.trace).map_err(|e| TraceFailure {
-            message: format!("could not serialise the trace: {e}"),
-            help: None,
-        })? + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&traced.trace).map_err(|e| TraceFailure {
+                message: format!("could not serialise the trace: {e}"),
+                help: None,
+            })? + "\n"
+        }
         Format::Text => render_text(&traced.trace, &traced.base_choice),
     };
     print!("{out}");
@@ -88,9 +101,11 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
 
 /// The built-in catalogue plus the organisation's files.
 fn load_catalogue(files: &[PathBuf]) -> Result<Catalogue, TraceFailure> {
-    let invalid = |e: &dyn std::fmt::Display| TraceFailure {
+    let invalid = |e: &dyn std::fmt::Display| {
+        TraceFailure {
         message: e.to_string(),
         help: Some("fix the signature file (see rules/signatures.yaml for the format) or drop --signatures".into()),
+    }
     };
     let mut catalogue = Catalogue::builtin().map_err(|e| invalid(&e))?;
     for file in files {
@@ -111,9 +126,17 @@ fn render_text(trace: &Trace, choice: &BaseChoice) -> String {
         BaseChoice::Parent => "head's parent".to_owned(),
         BaseChoice::Root => "none: the whole history".to_owned(),
     };
-    let base = if trace.base == EMPTY_TREE { "(root)" } else { short(&trace.base) };
+    let base = if trace.base == EMPTY_TREE {
+        "(root)"
+    } else {
+        short(&trace.base)
+    };
     let _ = writeln!(s, "Change {base}..{} (base: {why})", short(&trace.head));
-    let _ = writeln!(s, "\nCommits ({}, {} by AI):", trace.totals.commits, trace.totals.ai_commits);
+    let _ = writeln!(
+        s,
+        "\nCommits ({}, {} by AI):",
+        trace.totals.commits, trace.totals.ai_commits
+    );
     for c in &trace.commits {
         let who = if c.ai {
             let tool = c.tool.as_deref().unwrap_or("AI");
@@ -126,16 +149,39 @@ fn render_text(trace: &Trace, choice: &BaseChoice) -> String {
         };
         // The first signal is the catalogue's strongest evidence.
         let signal = c.signals.first().map(|sig| format!("  [{}]", sig.detail));
-        let _ = writeln!(s, "  {}  {who}{}", short(&c.sha), signal.unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "  {}  {who}{}",
+            short(&c.sha),
+            signal.unwrap_or_default()
+        );
     }
-    let with_ai: Vec<_> = trace.files.iter().filter(|f| !f.ai_lines.is_empty()).collect();
-    let _ = writeln!(s, "\nAI lines at head ({} of {} changed files):", with_ai.len(), trace.files.len());
+    let with_ai: Vec<_> = trace
+        .files
+        .iter()
+        .filter(|f| !f.ai_lines.is_empty())
+        .collect();
+    let _ = writeln!(
+        s,
+        "\nAI lines at head ({} of {} changed files):",
+        with_ai.len(),
+        trace.files.len()
+    );
     if with_ai.is_empty() {
         let _ = writeln!(s, "  none");
     }
     for f in with_ai {
-        let ranges: Vec<String> =
-            f.ai_lines.iter().map(|&[a, b]| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+        let ranges: Vec<String> = f
+            .ai_lines
+            .iter()
+            .map(|&[a, b]| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect();
         let _ = writeln!(s, "  {}: {}", f.path, ranges.join(", "));
     }
     let _ = writeln!(s, "\nCorrections ({}):", trace.corrections.len());
@@ -159,7 +205,11 @@ fn render_text(trace: &Trace, choice: &BaseChoice) -> String {
         }
     }
     let t = &trace.totals;
-    let share = if t.added_lines == 0 { 0.0 } else { 100.0 * t.ai_lines as f64 / t.added_lines as f64 };
+    let share = if t.added_lines == 0 {
+        0.0
+    } else {
+        100.0 * t.ai_lines as f64 / t.added_lines as f64
+    };
     let _ = writeln!(
         s,
         "\nTotals: {}/{} commits by AI; {} of {} lines the change wrote at head are AI lines ({share:.0}%)",

@@ -73,7 +73,11 @@ pub struct TreeChange {
 impl TreeChange {
     /// The path to show: the new path, or the old one for deletions (lossy UTF-8).
     pub fn display_path(&self) -> String {
-        self.new_path.as_ref().or(self.old_path.as_ref()).map(|p| p.to_str_lossy().into_owned()).unwrap_or_default()
+        self.new_path
+            .as_ref()
+            .or(self.old_path.as_ref())
+            .map(|p| p.to_str_lossy().into_owned())
+            .unwrap_or_default()
     }
 }
 
@@ -108,23 +112,42 @@ pub fn split_lines(data: &[u8]) -> Vec<&[u8]> {
 pub fn diff_lines(old: &[u8], new: &[u8]) -> Vec<Hunk> {
     let input = InternedInput::new(old, new);
     let diff = diff_with_slider_heuristics(Algorithm::Myers, &input);
-    diff.hunks().map(|h| Hunk { old: h.before, new: h.after }).collect()
+    diff.hunks()
+        .map(|h| Hunk {
+            old: h.before,
+            new: h.after,
+        })
+        .collect()
 }
 
 impl Repo {
     /// The changed paths from tree `old` (`None`: the empty tree) to tree `new`, renames detected as git does
     /// by default (50% similarity, no copies). Sorted by path for determinism.
-    pub fn tree_changes(&self, old: Option<ObjectId>, new: ObjectId) -> Result<Vec<TreeChange>, GitError> {
-        let find = |id: ObjectId| self.repo.find_tree(id).map_err(|err| self.missing(id, format!("reading tree: {err}")));
+    pub fn tree_changes(
+        &self,
+        old: Option<ObjectId>,
+        new: ObjectId,
+    ) -> Result<Vec<TreeChange>, GitError> {
+        let find = |id: ObjectId| {
+            self.repo
+                .find_tree(id)
+                .map_err(|err| self.missing(id, format!("reading tree: {err}")))
+        };
         let new_tree = find(new)?;
         let old_tree = old.map(find).transpose()?;
-        let options = gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
+        let options =
+            gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
         let changes = self
             .repo
             .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(options))
-            .map_err(|err| self.read_or_shallow(format!("diffing trees {} and {new}", fmt_opt(old)), err))?;
+            .map_err(|err| {
+                self.read_or_shallow(format!("diffing trees {} and {new}", fmt_opt(old)), err)
+            })?;
         let mut out: Vec<TreeChange> = changes.into_iter().filter_map(convert).collect();
-        out.sort_by(|a, b| (a.new_path.as_ref().or(a.old_path.as_ref())).cmp(&b.new_path.as_ref().or(b.old_path.as_ref())));
+        out.sort_by(|a, b| {
+            (a.new_path.as_ref().or(a.old_path.as_ref()))
+                .cmp(&b.new_path.as_ref().or(b.old_path.as_ref()))
+        });
         Ok(out)
     }
 
@@ -138,25 +161,41 @@ impl Repo {
     }
 
     /// The changes from tree `old` (`None`: empty) to tree `new`, with hunks for text content.
-    pub fn diff_trees(&self, old: Option<ObjectId>, new: ObjectId) -> Result<Vec<FileChange>, GitError> {
+    pub fn diff_trees(
+        &self,
+        old: Option<ObjectId>,
+        new: ObjectId,
+    ) -> Result<Vec<FileChange>, GitError> {
         let mut out = Vec::new();
         for change in self.tree_changes(old, new)? {
             let old_data = self.content(change.old_id, change.old_kind)?;
             let new_data = self.content(change.new_id, change.new_kind)?;
-            let binary = old_data.as_deref().is_some_and(is_binary) || new_data.as_deref().is_some_and(is_binary);
+            let binary = old_data.as_deref().is_some_and(is_binary)
+                || new_data.as_deref().is_some_and(is_binary);
             let has_content = old_data.is_some() || new_data.is_some();
             let hunks = if binary || !has_content {
                 Vec::new()
             } else {
-                diff_lines(old_data.as_deref().unwrap_or_default(), new_data.as_deref().unwrap_or_default())
+                diff_lines(
+                    old_data.as_deref().unwrap_or_default(),
+                    new_data.as_deref().unwrap_or_default(),
+                )
             };
-            out.push(FileChange { change, binary, hunks });
+            out.push(FileChange {
+                change,
+                binary,
+                hunks,
+            });
         }
         Ok(out)
     }
 
     /// The content of a blob or symlink entry; `None` for submodules and absent sides.
-    pub(crate) fn content(&self, id: Option<ObjectId>, kind: Option<EntryKind>) -> Result<Option<Vec<u8>>, GitError> {
+    pub(crate) fn content(
+        &self,
+        id: Option<ObjectId>,
+        kind: Option<EntryKind>,
+    ) -> Result<Option<Vec<u8>>, GitError> {
         match (id, kind) {
             (Some(id), Some(kind)) if kind.has_content() => Ok(Some(self.blob(id)?)),
             _ => Ok(None),
@@ -165,7 +204,9 @@ impl Repo {
 
     fn read_or_shallow(&self, context: String, err: impl std::fmt::Display) -> GitError {
         if self.is_shallow() {
-            GitError::Shallow { what: format!("{context}: {err}") }
+            GitError::Shallow {
+                what: format!("{context}: {err}"),
+            }
         } else {
             GitError::read(context, err)
         }
@@ -179,7 +220,12 @@ fn fmt_opt(id: Option<ObjectId>) -> String {
 fn convert(change: gix::object::tree::diff::ChangeDetached) -> Option<TreeChange> {
     use gix::object::tree::diff::ChangeDetached as C;
     Some(match change {
-        C::Addition { location, entry_mode, id, .. } => TreeChange {
+        C::Addition {
+            location,
+            entry_mode,
+            id,
+            ..
+        } => TreeChange {
             status: ChangeStatus::Added,
             old_path: None,
             new_path: Some(location),
@@ -188,7 +234,12 @@ fn convert(change: gix::object::tree::diff::ChangeDetached) -> Option<TreeChange
             old_kind: None,
             new_kind: Some(EntryKind::of(entry_mode)?),
         },
-        C::Deletion { location, entry_mode, id, .. } => TreeChange {
+        C::Deletion {
+            location,
+            entry_mode,
+            id,
+            ..
+        } => TreeChange {
             status: ChangeStatus::Deleted,
             old_path: Some(location),
             new_path: None,
@@ -197,8 +248,17 @@ fn convert(change: gix::object::tree::diff::ChangeDetached) -> Option<TreeChange
             old_kind: Some(EntryKind::of(entry_mode)?),
             new_kind: None,
         },
-        C::Modification { location, previous_entry_mode, previous_id, entry_mode, id } => {
-            let (old_kind, new_kind) = (EntryKind::of(previous_entry_mode), EntryKind::of(entry_mode));
+        C::Modification {
+            location,
+            previous_entry_mode,
+            previous_id,
+            entry_mode,
+            id,
+        } => {
+            let (old_kind, new_kind) = (
+                EntryKind::of(previous_entry_mode),
+                EntryKind::of(entry_mode),
+            );
             // A tree turning into a file (or back) is an addition (or deletion) of the file.
             let status = match (old_kind, new_kind) {
                 (None, None) => return None,
@@ -216,17 +276,32 @@ fn convert(change: gix::object::tree::diff::ChangeDetached) -> Option<TreeChange
                 new_kind,
             }
         }
-        C::Rewrite { source_location, source_entry_mode, source_id, entry_mode, id, location, copy, .. } => {
-            TreeChange {
-                status: if copy { ChangeStatus::Added } else { ChangeStatus::Renamed },
-                old_path: (!copy).then_some(source_location),
-                new_path: Some(location),
-                old_id: (!copy).then_some(source_id),
-                new_id: Some(id),
-                old_kind: if copy { None } else { Some(EntryKind::of(source_entry_mode)?) },
-                new_kind: Some(EntryKind::of(entry_mode)?),
-            }
-        }
+        C::Rewrite {
+            source_location,
+            source_entry_mode,
+            source_id,
+            entry_mode,
+            id,
+            location,
+            copy,
+            ..
+        } => TreeChange {
+            status: if copy {
+                ChangeStatus::Added
+            } else {
+                ChangeStatus::Renamed
+            },
+            old_path: (!copy).then_some(source_location),
+            new_path: Some(location),
+            old_id: (!copy).then_some(source_id),
+            new_id: Some(id),
+            old_kind: if copy {
+                None
+            } else {
+                Some(EntryKind::of(source_entry_mode)?)
+            },
+            new_kind: Some(EntryKind::of(entry_mode)?),
+        },
     })
 }
 
@@ -253,8 +328,26 @@ mod tests {
     #[test]
     fn hunks_are_zero_based_half_open() {
         let hunks = diff_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n");
-        assert_eq!(hunks, vec![Hunk { old: 1..2, new: 1..2 }, Hunk { old: 3..3, new: 3..4 }]);
+        assert_eq!(
+            hunks,
+            vec![
+                Hunk {
+                    old: 1..2,
+                    new: 1..2
+                },
+                Hunk {
+                    old: 3..3,
+                    new: 3..4
+                }
+            ]
+        );
         // A missing final newline changes the last line, as in git.
-        assert_eq!(diff_lines(b"a\nb", b"a\nb\n"), vec![Hunk { old: 1..2, new: 1..2 }]);
+        assert_eq!(
+            diff_lines(b"a\nb", b"a\nb\n"),
+            vec![Hunk {
+                old: 1..2,
+                new: 1..2
+            }]
+        );
     }
 }

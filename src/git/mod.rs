@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use bstr::{BStr, ByteSlice};
 pub use gix::ObjectId;
 
-pub use diff::{ChangeStatus, EntryKind, FileChange, Hunk, TreeChange, diff_lines, is_binary, split_lines};
+pub use diff::{
+    ChangeStatus, EntryKind, FileChange, Hunk, TreeChange, diff_lines, is_binary, split_lines,
+};
 pub use error::{GitError, SHALLOW_HELP};
 pub use walk::{BaseChoice, Range};
 
@@ -55,7 +57,10 @@ impl Repo {
 
     /// The working tree (or the git dir of a bare repository).
     pub fn path(&self) -> PathBuf {
-        self.repo.workdir().unwrap_or_else(|| self.repo.git_dir()).to_path_buf()
+        self.repo
+            .workdir()
+            .unwrap_or_else(|| self.repo.git_dir())
+            .to_path_buf()
     }
 
     /// Whether `.git/shallow` exists: history may end before the root.
@@ -68,28 +73,48 @@ impl Repo {
         let id = match self.repo.rev_parse_single(rev) {
             Ok(id) => id,
             Err(err) if self.is_shallow() => {
-                return Err(GitError::Shallow { what: format!("cannot resolve `{rev}` ({err})") });
+                return Err(GitError::Shallow {
+                    what: format!("cannot resolve `{rev}` ({err})"),
+                });
             }
-            Err(err) => return Err(GitError::UnknownRevision { rev: rev.to_owned(), reason: err.to_string() }),
+            Err(err) => {
+                return Err(GitError::UnknownRevision {
+                    rev: rev.to_owned(),
+                    reason: err.to_string(),
+                });
+            }
         };
         let object = id
             .object()
             .and_then(|o| o.peel_tags_to_end())
             .map_err(|err| self.missing(id.detach(), format!("resolving `{rev}`: {err}")))?;
         if object.kind != gix::object::Kind::Commit {
-            return Err(GitError::NotACommit { rev: rev.to_owned(), kind: object.kind.to_string() });
+            return Err(GitError::NotACommit {
+                rev: rev.to_owned(),
+                kind: object.kind.to_string(),
+            });
         }
         Ok(object.id)
     }
 
     /// Reads and decodes one commit.
     pub fn commit(&self, id: ObjectId) -> Result<CommitInfo, GitError> {
-        let commit = self.repo.find_commit(id).map_err(|err| self.missing(id, format!("reading commit: {err}")))?;
-        let decoded = commit.decode().map_err(|err| GitError::read(format!("decoding commit {id}"), err))?;
-        let person = |raw: Result<gix::actor::SignatureRef<'_>, _>, role: &str| -> Result<Person, GitError> {
+        let commit = self
+            .repo
+            .find_commit(id)
+            .map_err(|err| self.missing(id, format!("reading commit: {err}")))?;
+        let decoded = commit
+            .decode()
+            .map_err(|err| GitError::read(format!("decoding commit {id}"), err))?;
+        let person = |raw: Result<gix::actor::SignatureRef<'_>, _>,
+                      role: &str|
+         -> Result<Person, GitError> {
             let sig = raw.map_err(|err| GitError::read(format!("{role} of commit {id}"), err))?;
             let sig = sig.trim();
-            Ok(Person { name: sig.name.to_str_lossy().into_owned(), email: sig.email.to_str_lossy().into_owned() })
+            Ok(Person {
+                name: sig.name.to_str_lossy().into_owned(),
+                email: sig.email.to_str_lossy().into_owned(),
+            })
         };
         Ok(CommitInfo {
             id,
@@ -103,7 +128,10 @@ impl Repo {
 
     /// Reads a blob by id.
     pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>, GitError> {
-        let object = self.repo.find_object(id).map_err(|err| self.missing(id, format!("reading blob: {err}")))?;
+        let object = self
+            .repo
+            .find_object(id)
+            .map_err(|err| self.missing(id, format!("reading blob: {err}")))?;
         Ok(object.detach().data)
     }
 
@@ -115,14 +143,23 @@ impl Repo {
     }
 
     /// Like [`Repo::blob_at`] with a commit id and a raw path.
-    pub fn blob_at_commit(&self, commit: ObjectId, path: &BStr) -> Result<Option<Vec<u8>>, GitError> {
+    pub fn blob_at_commit(
+        &self,
+        commit: ObjectId,
+        path: &BStr,
+    ) -> Result<Option<Vec<u8>>, GitError> {
         let tree = self.commit(commit)?.tree;
-        let tree = self.repo.find_tree(tree).map_err(|err| self.missing(tree, format!("reading tree: {err}")))?;
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(|err| self.missing(tree, format!("reading tree: {err}")))?;
         let entry = tree
             .lookup_entry(path.split_str("/"))
             .map_err(|err| GitError::read(format!("looking up {path} in {commit}"), err))?;
         match entry {
-            Some(entry) if entry.mode().is_blob_or_symlink() => Ok(Some(self.blob(entry.object_id())?)),
+            Some(entry) if entry.mode().is_blob_or_symlink() => {
+                Ok(Some(self.blob(entry.object_id())?))
+            }
             _ => Ok(None),
         }
     }
@@ -130,9 +167,14 @@ impl Repo {
     /// A missing-object error, or the shallow-clone error when that is the likely cause.
     pub(crate) fn missing(&self, id: ObjectId, context: String) -> GitError {
         if self.is_shallow() {
-            GitError::Shallow { what: format!("object {id} is missing ({context})") }
+            GitError::Shallow {
+                what: format!("object {id} is missing ({context})"),
+            }
         } else {
-            GitError::MissingObject { id: id.to_string(), context }
+            GitError::MissingObject {
+                id: id.to_string(),
+                context,
+            }
         }
     }
 }
@@ -155,9 +197,18 @@ mod tests {
     #[test]
     fn messages_follow_their_encoding_header() {
         let latin1 = b"caf\xe9\n";
-        assert_eq!(decode_message(latin1.as_bstr(), Some(b"ISO-8859-1".as_bstr())), "café\n");
+        assert_eq!(
+            decode_message(latin1.as_bstr(), Some(b"ISO-8859-1".as_bstr())),
+            "café\n"
+        );
         assert_eq!(decode_message(latin1.as_bstr(), None), "caf\u{fffd}\n");
-        assert_eq!(decode_message("café\n".as_bytes().as_bstr(), Some(b"UTF-8".as_bstr())), "café\n");
-        assert_eq!(decode_message(latin1.as_bstr(), Some(b"no-such-encoding".as_bstr())), "caf\u{fffd}\n");
+        assert_eq!(
+            decode_message("café\n".as_bytes().as_bstr(), Some(b"UTF-8".as_bstr())),
+            "café\n"
+        );
+        assert_eq!(
+            decode_message(latin1.as_bstr(), Some(b"no-such-encoding".as_bstr())),
+            "caf\u{fffd}\n"
+        );
     }
 }

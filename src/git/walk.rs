@@ -46,7 +46,12 @@ impl Repo {
         };
         tracing::debug!(?base_choice, base = ?base_id, head = %head_id, "range of the change");
         let commits = self.walk(base_id, head_id)?;
-        Ok(Range { base: base_id, head: head_id, base_choice, commits })
+        Ok(Range {
+            base: base_id,
+            head: head_id,
+            base_choice,
+            commits,
+        })
     }
 
     /// The default base of a change ending at `head`: the merge-base with the default branch (`origin/HEAD`'s
@@ -55,7 +60,9 @@ impl Repo {
     /// last commit; when head is a root commit, no base: the whole history.
     pub fn default_base(&self, head: ObjectId) -> Result<(Option<ObjectId>, BaseChoice), GitError> {
         for branch in self.default_branch_candidates() {
-            let Ok(tip) = self.resolve(&branch) else { continue };
+            let Ok(tip) = self.resolve(&branch) else {
+                continue;
+            };
             match self.repo.merge_base(tip, head) {
                 Ok(Some(mb)) if mb.detach() != head => {
                     tracing::debug!(%branch, merge_base = %mb, "default base: merge-base with the default branch");
@@ -76,11 +83,13 @@ impl Repo {
                 tracing::debug!(parent = %parent, "default base: head's first parent");
                 Ok((Some(*parent), BaseChoice::Parent))
             }
-            None if self.is_shallow() => {
-                Err(GitError::Shallow { what: format!("commit {head} has no readable parent") })
-            }
+            None if self.is_shallow() => Err(GitError::Shallow {
+                what: format!("commit {head} has no readable parent"),
+            }),
             None => {
-                tracing::debug!("default base: none, head is a root commit; the change is the whole history");
+                tracing::debug!(
+                    "default base: none, head is a root commit; the change is the whole history"
+                );
                 Ok((None, BaseChoice::Root))
             }
         }
@@ -105,19 +114,35 @@ impl Repo {
             .map_err(|err| self.missing(a, format!("merge-base of {a} and {b}: {err}")))
     }
 
-    fn check_common_history(&self, base: ObjectId, head: ObjectId, base_rev: &str, head_rev: &str) -> Result<(), GitError> {
+    fn check_common_history(
+        &self,
+        base: ObjectId,
+        head: ObjectId,
+        base_rev: &str,
+        head_rev: &str,
+    ) -> Result<(), GitError> {
         match self.repo.merge_base(base, head) {
             Ok(Some(_)) => Ok(()),
             Ok(None) if self.is_shallow() => Err(GitError::Shallow {
                 what: format!("no common history found between `{base_rev}` and `{head_rev}`"),
             }),
-            Ok(None) => Err(GitError::NoCommonHistory { base: base_rev.to_owned(), head: head_rev.to_owned() }),
-            Err(err) => Err(self.missing(base, format!("merge-base of `{base_rev}` and `{head_rev}`: {err}"))),
+            Ok(None) => Err(GitError::NoCommonHistory {
+                base: base_rev.to_owned(),
+                head: head_rev.to_owned(),
+            }),
+            Err(err) => Err(self.missing(
+                base,
+                format!("merge-base of `{base_rev}` and `{head_rev}`: {err}"),
+            )),
         }
     }
 
     /// Commits reachable from `head` and not from `base`, parents first (see [`Range::commits`]).
-    pub fn walk(&self, base: Option<ObjectId>, head: ObjectId) -> Result<Vec<CommitInfo>, GitError> {
+    pub fn walk(
+        &self,
+        base: Option<ObjectId>,
+        head: ObjectId,
+    ) -> Result<Vec<CommitInfo>, GitError> {
         let walk = self
             .repo
             .rev_walk([head])
@@ -126,7 +151,8 @@ impl Repo {
             .map_err(|err| self.missing(head, format!("walking from {head}: {err}")))?;
         let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
         for info in walk {
-            let info = info.map_err(|err| self.missing(head, format!("walking from {head}: {err}")))?;
+            let info =
+                info.map_err(|err| self.missing(head, format!("walking from {head}: {err}")))?;
             parents.insert(info.id, info.parent_ids().map(|p| p.detach()).collect());
         }
         self.check_not_cut_by_shallow(&parents)?;
@@ -135,10 +161,17 @@ impl Repo {
     }
 
     /// In a shallow clone, a commit of the range whose parents were cut off makes the range unknowable.
-    fn check_not_cut_by_shallow(&self, range: &HashMap<ObjectId, Vec<ObjectId>>) -> Result<(), GitError> {
-        let Ok(Some(shallow)) = self.repo.shallow_commits() else { return Ok(()) };
+    fn check_not_cut_by_shallow(
+        &self,
+        range: &HashMap<ObjectId, Vec<ObjectId>>,
+    ) -> Result<(), GitError> {
+        let Ok(Some(shallow)) = self.repo.shallow_commits() else {
+            return Ok(());
+        };
         if let Some(cut) = shallow.iter().find(|id| range.contains_key(*id)) {
-            return Err(GitError::Shallow { what: format!("the history of the change is cut at commit {cut}") });
+            return Err(GitError::Shallow {
+                what: format!("the history of the change is cut at commit {cut}"),
+            });
         }
         Ok(())
     }
@@ -159,7 +192,10 @@ fn topo_parents_first(head: ObjectId, parents: &HashMap<ObjectId, Vec<ObjectId>>
             continue;
         }
         let ps = parents.get(&id).map(Vec::as_slice).unwrap_or_default();
-        match ps[next.min(ps.len())..].iter().position(|p| parents.contains_key(p) && !done.contains(p)) {
+        match ps[next.min(ps.len())..]
+            .iter()
+            .position(|p| parents.contains_key(p) && !done.contains(p))
+        {
             Some(offset) => {
                 let parent = ps[next + offset];
                 stack.push((id, next + offset + 1));
@@ -185,9 +221,17 @@ mod tests {
     #[test]
     fn parents_come_before_children_first_parent_first() {
         // 1 ← 2 ← 4 (merge of 2 and 3), 1 ← 3
-        let graph: HashMap<_, _> =
-            [(id(1), vec![]), (id(2), vec![id(1)]), (id(3), vec![id(1)]), (id(4), vec![id(2), id(3)])].into();
-        assert_eq!(topo_parents_first(id(4), &graph), vec![id(1), id(2), id(3), id(4)]);
+        let graph: HashMap<_, _> = [
+            (id(1), vec![]),
+            (id(2), vec![id(1)]),
+            (id(3), vec![id(1)]),
+            (id(4), vec![id(2), id(3)]),
+        ]
+        .into();
+        assert_eq!(
+            topo_parents_first(id(4), &graph),
+            vec![id(1), id(2), id(3), id(4)]
+        );
     }
 
     #[test]

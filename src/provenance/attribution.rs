@@ -21,7 +21,10 @@ use std::rc::Rc;
 
 use bstr::{BString, ByteSlice};
 
-use crate::git::{ChangeStatus, EntryKind, GitError, Hunk, ObjectId, Range, Repo, TreeChange, diff_lines, is_binary, split_lines};
+use crate::git::{
+    ChangeStatus, EntryKind, GitError, Hunk, ObjectId, Range, Repo, TreeChange, diff_lines,
+    is_binary, split_lines,
+};
 
 /// Where a line came from: a commit of the change (index into [`Range::commits`]) and its 0-based line
 /// number in that commit's version of the file.
@@ -100,8 +103,17 @@ pub struct Attribution {
 /// Attributes every line at head of the files the change touched. `tracked(i)` marks the commits (indices into
 /// `range.commits`) whose lines, when a non-tracked, non-merge commit rewrites them, are reported as
 /// [`Rewrite`]s (provenance passes the AI commits).
-pub fn attribute(repo: &Repo, range: &Range, tracked: &dyn Fn(u32) -> bool) -> Result<Attribution, GitError> {
-    let index: HashMap<ObjectId, u32> = range.commits.iter().enumerate().map(|(i, c)| (c.id, i as u32)).collect();
+pub fn attribute(
+    repo: &Repo,
+    range: &Range,
+    tracked: &dyn Fn(u32) -> bool,
+) -> Result<Attribution, GitError> {
+    let index: HashMap<ObjectId, u32> = range
+        .commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i as u32))
+        .collect();
     // Keep a commit's state only until its last child in the range has been processed.
     let mut pending_children = vec![0u32; range.commits.len()];
     for commit in &range.commits {
@@ -120,22 +132,41 @@ pub fn attribute(repo: &Repo, range: &Range, tracked: &dyn Fn(u32) -> bool) -> R
         let parent_states: Vec<Rc<State>> = commit
             .parents
             .iter()
-            .map(|p| index.get(p).and_then(|&p| states[p as usize].clone()).unwrap_or_else(|| empty.clone()))
+            .map(|p| {
+                index
+                    .get(p)
+                    .and_then(|&p| states[p as usize].clone())
+                    .unwrap_or_else(|| empty.clone())
+            })
             .collect();
-        let parent_trees: Vec<ObjectId> =
-            commit.parents.iter().map(|p| repo.commit(*p).map(|c| c.tree)).collect::<Result<_, _>>()?;
+        let parent_trees: Vec<ObjectId> = commit
+            .parents
+            .iter()
+            .map(|p| repo.commit(*p).map(|c| c.tree))
+            .collect::<Result<_, _>>()?;
 
-        let mut step = Step { repo, commit: i, parents: &parent_trees, parent_states: &parent_states, tree: commit.tree, diffs: HashMap::new() };
+        let mut step = Step {
+            repo,
+            commit: i,
+            parents: &parent_trees,
+            parent_states: &parent_states,
+            tree: commit.tree,
+            diffs: HashMap::new(),
+        };
         let changes = step.changes(0)?;
-        let mut state: State = parent_states.first().map(|s| (**s).clone()).unwrap_or_default();
+        let mut state: State = parent_states
+            .first()
+            .map(|s| (**s).clone())
+            .unwrap_or_default();
         let mut updates = Vec::new();
-        for change in changes.iter() {
+        for change in changes.changes.iter() {
             if let Some(old) = &change.old_path
                 && change.status != ChangeStatus::Modified
             {
                 state.remove(old);
             }
-            if let (Some(path), Some(id), Some(kind)) = (&change.new_path, change.new_id, change.new_kind)
+            if let (Some(path), Some(id), Some(kind)) =
+                (&change.new_path, change.new_id, change.new_kind)
                 && kind.has_content()
             {
                 updates.push((path.clone(), step.file_state(path, id)?));
@@ -143,7 +174,10 @@ pub fn attribute(repo: &Repo, range: &Range, tracked: &dyn Fn(u32) -> bool) -> R
                 state.remove(path); // a submodule now: no lines
             }
             if commit.parents.len() <= 1 && !tracked(i) {
-                let new_state = updates.last().filter(|(p, _)| Some(p) == change.new_path.as_ref()).map(|(_, s)| s.clone());
+                let new_state = updates
+                    .last()
+                    .filter(|(p, _)| Some(p) == change.new_path.as_ref())
+                    .map(|(_, s)| s.clone());
                 step.rewrites_of(change, new_state.as_deref(), tracked, &mut rewrites)?;
             }
         }
@@ -161,14 +195,22 @@ pub fn attribute(repo: &Repo, range: &Range, tracked: &dyn Fn(u32) -> bool) -> R
         }
     }
 
-    let head_state = range.commits.last().and_then(|c| index.get(&c.id)).and_then(|&i| states[i as usize].clone());
+    let head_state = range
+        .commits
+        .last()
+        .and_then(|c| index.get(&c.id))
+        .and_then(|&i| states[i as usize].clone());
     let files = head_files(repo, range, head_state.as_deref())?;
     Ok(Attribution { files, rewrites })
 }
 
 /// The files at head the change touched: those differing from the merge-base of base and head (what a pull
 /// request shows), plus any whose lines the change wrote even if a later commit restored the old text.
-fn head_files(repo: &Repo, range: &Range, head_state: Option<&State>) -> Result<Vec<FileLines>, GitError> {
+fn head_files(
+    repo: &Repo,
+    range: &Range,
+    head_state: Option<&State>,
+) -> Result<Vec<FileLines>, GitError> {
     let head_tree = repo.commit(range.head)?.tree;
     let base_tree = match range.base {
         Some(base) => {
@@ -185,7 +227,10 @@ fn head_files(repo: &Repo, range: &Range, head_state: Option<&State>) -> Result<
         .collect();
     if let Some(state) = head_state {
         paths.extend(
-            state.iter().filter(|(_, f)| f.origins.iter().any(Option::is_some)).map(|(p, _)| p.clone()),
+            state
+                .iter()
+                .filter(|(_, f)| f.origins.iter().any(Option::is_some))
+                .map(|(p, _)| p.clone()),
         );
     }
     paths.sort();
@@ -194,7 +239,14 @@ fn head_files(repo: &Repo, range: &Range, head_state: Option<&State>) -> Result<
     for path in paths {
         let file = head_state.and_then(|s| s.get(&path));
         let (origins, binary) = match file {
-            Some(f) => (if f.binary { Vec::new() } else { f.origins.clone() }, f.binary),
+            Some(f) => (
+                if f.binary {
+                    Vec::new()
+                } else {
+                    f.origins.clone()
+                },
+                f.binary,
+            ),
             // Differs from the fork point yet no commit of the change wrote it: all boundary.
             None => match repo.blob_at_commit(range.head, path.as_bstr())? {
                 Some(data) if is_binary(&data) => (Vec::new(), true),
@@ -202,7 +254,11 @@ fn head_files(repo: &Repo, range: &Range, head_state: Option<&State>) -> Result<
                 None => continue,
             },
         };
-        files.push(FileLines { path, binary, origins });
+        files.push(FileLines {
+            path,
+            binary,
+            origins,
+        });
     }
     Ok(files)
 }
@@ -214,30 +270,54 @@ struct Step<'a> {
     parents: &'a [ObjectId],
     parent_states: &'a [Rc<State>],
     tree: ObjectId,
-    diffs: HashMap<usize, Rc<Vec<TreeChange>>>,
+    diffs: HashMap<usize, Rc<ParentDiff>>,
+}
+
+/// The tree changes from one parent, indexed by new path (merges can change thousands of paths).
+struct ParentDiff {
+    changes: Vec<TreeChange>,
+    by_new_path: HashMap<BString, usize>,
 }
 
 impl Step<'_> {
     /// Tree changes from parent `j` (the empty tree for a root commit) to this commit.
-    fn changes(&mut self, j: usize) -> Result<Rc<Vec<TreeChange>>, GitError> {
-        if let Some(changes) = self.diffs.get(&j) {
-            return Ok(changes.clone());
+    fn changes(&mut self, j: usize) -> Result<Rc<ParentDiff>, GitError> {
+        if let Some(diff) = self.diffs.get(&j) {
+            return Ok(diff.clone());
         }
-        let changes = Rc::new(self.repo.tree_changes(self.parents.get(j).copied(), self.tree)?);
-        self.diffs.insert(j, changes.clone());
-        Ok(changes)
+        let changes = self
+            .repo
+            .tree_changes(self.parents.get(j).copied(), self.tree)?;
+        let by_new_path = changes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((c.new_path.clone()?, i)))
+            .collect();
+        let diff = Rc::new(ParentDiff {
+            changes,
+            by_new_path,
+        });
+        self.diffs.insert(j, diff.clone());
+        Ok(diff)
     }
 
     /// Where parent `j` holds the content of `path`: `(path in parent, blob)`, following renames; `None` when the
     /// parent has no such file (added, or it was not a file there).
-    fn source_in_parent(&mut self, j: usize, path: &BString, id: ObjectId) -> Result<Option<(BString, ObjectId)>, GitError> {
-        let changes = self.changes(j)?;
-        let Some(change) = changes.iter().find(|c| c.new_path.as_ref() == Some(path)) else {
+    fn source_in_parent(
+        &mut self,
+        j: usize,
+        path: &BString,
+        id: ObjectId,
+    ) -> Result<Option<(BString, ObjectId)>, GitError> {
+        let diff = self.changes(j)?;
+        let Some(change) = diff.by_new_path.get(path).map(|&i| &diff.changes[i]) else {
             return Ok(Some((path.clone(), id))); // unchanged in this parent
         };
         Ok(match (change.status, &change.old_path, change.old_id) {
             // A type change (file ↔ symlink ↔ submodule) starts afresh, as in git blame.
-            (ChangeStatus::Modified, Some(old), Some(old_id)) if change.old_kind == change.new_kind => {
+            (ChangeStatus::Modified, Some(old), Some(old_id))
+                if change.old_kind == change.new_kind =>
+            {
                 Some((old.clone(), old_id))
             }
             (ChangeStatus::Renamed, Some(old), Some(old_id)) => Some((old.clone(), old_id)),
@@ -265,7 +345,10 @@ impl Step<'_> {
         }
         let data = self.repo.blob(id)?;
         if is_binary(&data) {
-            return Ok(Rc::new(FileState { origins: Vec::new(), binary: true }));
+            return Ok(Rc::new(FileState {
+                origins: Vec::new(),
+                binary: true,
+            }));
         }
         let mut origins: Vec<Option<Option<LineOrigin>>> = vec![None; split_lines(&data).len()];
         for (j, source) in sources.iter().enumerate() {
@@ -275,28 +358,47 @@ impl Step<'_> {
                 continue;
             }
             let pstate = self.parent_states[j].get(ppath);
-            let parent_origin = |line: u32| pstate.and_then(|s| s.origins.get(line as usize).copied().flatten());
-            for_each_unchanged(&diff_lines(&pdata, &data), split_lines(&pdata).len() as u32, |old, new| {
-                let slot = &mut origins[new as usize];
-                if slot.is_none() {
-                    *slot = Some(parent_origin(old));
-                }
-            });
+            let parent_origin =
+                |line: u32| pstate.and_then(|s| s.origins.get(line as usize).copied().flatten());
+            for_each_unchanged(
+                &diff_lines(&pdata, &data),
+                split_lines(&pdata).len() as u32,
+                |old, new| {
+                    let slot = &mut origins[new as usize];
+                    if slot.is_none() {
+                        *slot = Some(parent_origin(old));
+                    }
+                },
+            );
         }
         let origins = origins
             .into_iter()
             .enumerate()
-            .map(|(line, o)| o.unwrap_or(Some(LineOrigin { commit: self.commit, line: line as u32 })))
+            .map(|(line, o)| {
+                o.unwrap_or(Some(LineOrigin {
+                    commit: self.commit,
+                    line: line as u32,
+                }))
+            })
             .collect();
-        Ok(Rc::new(FileState { origins, binary: false }))
+        Ok(Rc::new(FileState {
+            origins,
+            binary: false,
+        }))
     }
 
     fn boundary_state(&self, id: ObjectId) -> Result<FileState, GitError> {
         let data = self.repo.blob(id)?;
         Ok(if is_binary(&data) {
-            FileState { origins: Vec::new(), binary: true }
+            FileState {
+                origins: Vec::new(),
+                binary: true,
+            }
         } else {
-            FileState { origins: vec![None; split_lines(&data).len()], binary: false }
+            FileState {
+                origins: vec![None; split_lines(&data).len()],
+                binary: false,
+            }
         })
     }
 
@@ -308,8 +410,12 @@ impl Step<'_> {
         tracked: &dyn Fn(u32) -> bool,
         out: &mut Vec<Rewrite>,
     ) -> Result<(), GitError> {
-        let (Some(old_path), Some(old_id)) = (&change.old_path, change.old_id) else { return Ok(()) };
-        let Some(old_state) = self.parent_states.first().and_then(|s| s.get(old_path)) else { return Ok(()) };
+        let (Some(old_path), Some(old_id)) = (&change.old_path, change.old_id) else {
+            return Ok(());
+        };
+        let Some(old_state) = self.parent_states.first().and_then(|s| s.get(old_path)) else {
+            return Ok(());
+        };
         if old_state.binary || new_state.is_some_and(|s| s.binary) {
             return Ok(());
         }
@@ -324,7 +430,8 @@ impl Step<'_> {
         };
         let (old_lines, new_lines) = (split_lines(&old_data), split_lines(&new_data));
         for hunk in diff_lines(&old_data, &new_data) {
-            let removed = &old_state.origins[hunk.old.start as usize..(hunk.old.end as usize).min(old_state.origins.len())];
+            let removed = &old_state.origins
+                [hunk.old.start as usize..(hunk.old.end as usize).min(old_state.origins.len())];
             if !removed.iter().any(owned) {
                 continue;
             }
@@ -334,9 +441,18 @@ impl Step<'_> {
                 old_lines: hunk
                     .old
                     .clone()
-                    .filter_map(|l| Some((BString::from(*old_lines.get(l as usize)?), old_state.origins.get(l as usize).copied().flatten())))
+                    .filter_map(|l| {
+                        Some((
+                            BString::from(*old_lines.get(l as usize)?),
+                            old_state.origins.get(l as usize).copied().flatten(),
+                        ))
+                    })
                     .collect(),
-                new_lines: hunk.new.clone().filter_map(|l| new_lines.get(l as usize).map(|t| BString::from(*t))).collect(),
+                new_lines: hunk
+                    .new
+                    .clone()
+                    .filter_map(|l| new_lines.get(l as usize).map(|t| BString::from(*t)))
+                    .collect(),
                 hunk,
             });
         }
@@ -371,7 +487,16 @@ mod tests {
     fn unchanged_lines_pair_up_around_hunks() {
         let mut pairs = Vec::new();
         // old: a b c d ; new: a X c d e  → b→X replaced, e appended
-        let hunks = [Hunk { old: 1..2, new: 1..2 }, Hunk { old: 4..4, new: 4..5 }];
+        let hunks = [
+            Hunk {
+                old: 1..2,
+                new: 1..2,
+            },
+            Hunk {
+                old: 4..4,
+                new: 4..5,
+            },
+        ];
         for_each_unchanged(&hunks, 4, |o, n| pairs.push((o, n)));
         assert_eq!(pairs, vec![(0, 0), (2, 2), (3, 3)]);
     }
@@ -379,7 +504,11 @@ mod tests {
     #[test]
     fn ranges_merge_adjacent_lines() {
         let o = |c| Some(LineOrigin { commit: c, line: 0 });
-        let file = FileLines { path: "f".into(), binary: false, origins: vec![o(1), o(1), None, o(2), o(1), o(1)] };
+        let file = FileLines {
+            path: "f".into(),
+            binary: false,
+            origins: vec![o(1), o(1), None, o(2), o(1), o(1)],
+        };
         assert_eq!(file.ranges(|l| l.commit == 1), vec![[1, 2], [5, 6]]);
         assert_eq!(file.ranges(|_| true), vec![[1, 2], [4, 6]]);
     }

@@ -17,7 +17,9 @@ pub fn corrections(commits: &[CommitProvenance], rewrites: &[Rewrite]) -> Vec<Co
     let is_ai = |o: &LineOrigin| commits.get(o.commit as usize).is_some_and(|c| c.ai);
     let mut out = Vec::new();
     for rewrite in rewrites {
-        let Some(fix) = commits.get(rewrite.commit as usize) else { continue };
+        let Some(fix) = commits.get(rewrite.commit as usize) else {
+            continue;
+        };
         if fix.ai {
             continue;
         }
@@ -25,7 +27,9 @@ pub fn corrections(commits: &[CommitProvenance], rewrites: &[Rewrite]) -> Vec<Co
         let after_lines = [rewrite.hunk.new.start + 1, rewrite.hunk.new.end];
         let mut run: Vec<(&[u8], LineOrigin)> = Vec::new();
         let mut flush = |run: &mut Vec<(&[u8], LineOrigin)>| {
-            let (Some(first), Some(last)) = (run.first(), run.last()) else { return };
+            let (Some(first), Some(last)) = (run.first(), run.last()) else {
+                return;
+            };
             let ai = &commits[first.1.commit as usize];
             out.push(Correction {
                 path: rewrite.path.to_str_lossy().into_owned(),
@@ -44,7 +48,9 @@ pub fn corrections(commits: &[CommitProvenance], rewrites: &[Rewrite]) -> Vec<Co
         for (text, origin) in &rewrite.old_lines {
             match origin.filter(is_ai) {
                 Some(o) => {
-                    let continues = run.last().is_some_and(|(_, p)| p.commit == o.commit && p.line + 1 == o.line);
+                    let continues = run
+                        .last()
+                        .is_some_and(|(_, p)| p.commit == o.commit && p.line + 1 == o.line);
                     if !continues {
                         flush(&mut run);
                     }
@@ -67,7 +73,10 @@ mod tests {
     fn commit(sha: &str, ai: bool) -> CommitProvenance {
         CommitProvenance {
             sha: sha.into(),
-            author: Identity { name: sha.into(), email: format!("{sha}@example.com") },
+            author: Identity {
+                name: sha.into(),
+                email: format!("{sha}@example.com"),
+            },
             ai,
             tool: ai.then(|| "Claude Code".into()),
             model: None,
@@ -78,12 +87,19 @@ mod tests {
 
     #[test]
     fn runs_split_on_authorship_and_gaps() {
-        let commits = [commit("ai1", true), commit("human", false), commit("fix", false)];
+        let commits = [
+            commit("ai1", true),
+            commit("human", false),
+            commit("fix", false),
+        ];
         let o = |commit, line| Some(LineOrigin { commit, line });
         let rewrite = Rewrite {
             commit: 2,
             path: "f.rs".into(),
-            hunk: Hunk { old: 3..8, new: 3..4 },
+            hunk: Hunk {
+                old: 3..8,
+                new: 3..4,
+            },
             old_lines: vec![
                 ("a\n".into(), o(0, 4)),
                 ("b\n".into(), o(0, 5)),
@@ -94,9 +110,19 @@ mod tests {
             new_lines: vec!["x\n".into()],
         };
         let found = corrections(&commits, &[rewrite]);
-        let spans: Vec<_> = found.iter().map(|c| (c.before.as_str(), c.before_lines)).collect();
-        assert_eq!(spans, vec![("a\nb\n", [5, 6]), ("c\n", [7, 7]), ("d\n", [10, 10])]);
-        assert!(found.iter().all(|c| c.after == "x\n" && c.after_lines == [4, 4] && c.fix_commit == "fix"));
+        let spans: Vec<_> = found
+            .iter()
+            .map(|c| (c.before.as_str(), c.before_lines))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![("a\nb\n", [5, 6]), ("c\n", [7, 7]), ("d\n", [10, 10])]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|c| c.after == "x\n" && c.after_lines == [4, 4] && c.fix_commit == "fix")
+        );
         assert_eq!(found[0].tool.as_deref(), Some("Claude Code"));
     }
 }

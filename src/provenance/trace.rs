@@ -26,10 +26,18 @@ pub struct TracedChange {
 }
 
 /// The provenance of `base..head` (`base: None`: the default base, see [`Repo::default_base`]).
-pub fn trace(repo: &Repo, base: Option<&str>, head: &str, catalogue: &Catalogue) -> Result<TracedChange, ProvenanceError> {
+pub fn trace(
+    repo: &Repo,
+    base: Option<&str>,
+    head: &str,
+    catalogue: &Catalogue,
+) -> Result<TracedChange, ProvenanceError> {
     let range = repo.range(base, head)?;
     let trace = trace_range(repo, &range, catalogue)?;
-    Ok(TracedChange { trace, base_choice: range.base_choice })
+    Ok(TracedChange {
+        trace,
+        base_choice: range.base_choice,
+    })
 }
 
 /// The provenance of an already resolved range.
@@ -46,14 +54,28 @@ pub fn trace_commits(
     commits: Vec<CommitProvenance>,
 ) -> Result<(Trace, Vec<FileLines>), ProvenanceError> {
     let is_ai = |i: u32| commits.get(i as usize).is_some_and(|c| c.ai);
-    let Attribution { files: lines, rewrites } = attribute(repo, range, &is_ai)?;
+    let Attribution {
+        files: lines,
+        rewrites,
+    } = attribute(repo, range, &is_ai)?;
 
-    let mut totals = Totals { commits: commits.len(), ai_commits: commits.iter().filter(|c| c.ai).count(), ..Totals::default() };
+    let mut totals = Totals {
+        commits: commits.len(),
+        ai_commits: commits.iter().filter(|c| c.ai).count(),
+        ..Totals::default()
+    };
     let mut files = Vec::with_capacity(lines.len());
     for file in &lines {
         totals.added_lines += file.origins.iter().filter(|o| o.is_some()).count();
-        totals.ai_lines += file.origins.iter().filter(|o| o.is_some_and(|o| is_ai(o.commit))).count();
-        files.push(FileAttribution { path: file.display_path(), ai_lines: file.ranges(|o| is_ai(o.commit)) });
+        totals.ai_lines += file
+            .origins
+            .iter()
+            .filter(|o| o.is_some_and(|o| is_ai(o.commit)))
+            .count();
+        files.push(FileAttribution {
+            path: file.display_path(),
+            ai_lines: file.ranges(|o| is_ai(o.commit)),
+        });
     }
     let corrections = corrections(&commits, &rewrites);
     let trace = Trace {
@@ -69,7 +91,10 @@ pub fn trace_commits(
 
 /// Parses the trailers and asks the catalogue about one commit.
 pub fn classify(commit: &CommitInfo, catalogue: &Catalogue) -> CommitProvenance {
-    let identity = |p: &Person| Identity { name: p.name.clone(), email: p.email.clone() };
+    let identity = |p: &Person| Identity {
+        name: p.name.clone(),
+        email: p.email.clone(),
+    };
     let (author, committer) = (identity(&commit.author), identity(&commit.committer));
     let trailers = trailers::parse(&commit.message);
     let verdict = catalogue.classify(&CommitMeta {

@@ -35,13 +35,20 @@ impl TempRepo {
     /// Runs git in the repository; panics with stderr on failure (test fixture).
     pub fn git(&self, args: &[&str]) -> String {
         let out = self.git_raw(args, &[]);
-        assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     pub fn git_raw(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         let mut cmd = Command::new("git");
-        cmd.current_dir(self.path()).args(args).env("GIT_CONFIG_NOSYSTEM", "1").env("HOME", self.path());
+        cmd.current_dir(self.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.path());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -68,13 +75,30 @@ impl TempRepo {
         self.git(&["add", "-A"]);
         self.tick += 1;
         let date = format!("{} +0000", 1_700_000_000 + self.tick * 60);
-        let mut env = vec![("GIT_AUTHOR_DATE", date.as_str()), ("GIT_COMMITTER_DATE", date.as_str())];
+        let mut env = vec![
+            ("GIT_AUTHOR_DATE", date.as_str()),
+            ("GIT_COMMITTER_DATE", date.as_str()),
+        ];
         if let Some((name, email)) = author {
             env.push(("GIT_AUTHOR_NAME", name));
             env.push(("GIT_AUTHOR_EMAIL", email));
         }
-        let out = self.git_raw(&["commit", "-q", "--allow-empty", "--no-verify", "-m", message], &env);
-        assert!(out.status.success(), "commit failed: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self.git_raw(
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "--no-verify",
+                "-m",
+                message,
+            ],
+            &env,
+        );
+        assert!(
+            out.status.success(),
+            "commit failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         self.head()
     }
 
@@ -82,9 +106,16 @@ impl TempRepo {
     pub fn merge(&mut self, branch: &str, message: &str) -> String {
         self.tick += 1;
         let date = format!("{} +0000", 1_700_000_000 + self.tick * 60);
-        let env = [("GIT_AUTHOR_DATE", date.as_str()), ("GIT_COMMITTER_DATE", date.as_str())];
+        let env = [
+            ("GIT_AUTHOR_DATE", date.as_str()),
+            ("GIT_COMMITTER_DATE", date.as_str()),
+        ];
         let out = self.git_raw(&["merge", "-q", "--no-ff", "-m", message, branch], &env);
-        assert!(out.status.success(), "merge failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "merge failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         self.head()
     }
 
@@ -121,7 +152,10 @@ pub fn parse_porcelain(out: &str) -> Vec<Option<String>> {
         let first = parts.next().unwrap_or_default();
         if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
             let _orig = parts.next();
-            let final_line: usize = parts.next().and_then(|n| n.parse().ok()).expect("final line number");
+            let final_line: usize = parts
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("final line number");
             current = first.to_owned();
             boundary.entry(current.clone()).or_insert(false);
             lines.push((final_line, current.clone()));
@@ -130,7 +164,10 @@ pub fn parse_porcelain(out: &str) -> Vec<Option<String>> {
         }
     }
     lines.sort();
-    lines.into_iter().map(|(_, sha)| (!boundary[&sha]).then_some(sha)).collect()
+    lines
+        .into_iter()
+        .map(|(_, sha)| (!boundary[&sha]).then_some(sha))
+        .collect()
 }
 
 pub fn bin_path() -> PathBuf {
