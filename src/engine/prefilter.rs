@@ -71,6 +71,10 @@ pub(crate) fn need_of_rule(rule: &Value, utils: Option<&Value>, depth: usize) ->
                 // `{ context, selector, strictness }`: only part of the context is matched.
                 _ => Need::Always,
             },
+            "regex" => match value {
+                Value::String(re) => regex_words(re),
+                _ => Need::Always,
+            },
             "inside" | "has" | "follows" | "precedes" => need_of_rule(value, utils, depth),
             "all" => match value {
                 Value::Seq(items) => Need::all(items.iter().map(|r| need_of_rule(r, utils, depth)).collect()),
@@ -86,7 +90,7 @@ pub(crate) fn need_of_rule(rule: &Value, utils: Option<&Value>, depth: usize) ->
                     .map_or(Need::Always, |util| need_of_rule(util, Some(&Value::Map(utils.clone())), depth + 1)),
                 _ => Need::Always,
             },
-            // kind, regex, not, nthChild, range, stopBy, field: nothing textual is required.
+            // kind, not, nthChild, range, stopBy, field: nothing textual is required.
             _ => Need::Always,
         };
         needs.push(need);
@@ -122,6 +126,29 @@ pub(crate) fn pattern_words(pattern: &str) -> Need {
         }
     }
     Need::all(words)
+}
+
+/// A regex's required prefix literals: every match starts with one of them, so the file must
+/// contain one. Unbounded, tiny or numerous literal sets give `Always`.
+pub(crate) fn regex_words(pattern: &str) -> Need {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else { return Need::Always };
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let Some(literals) = seq.literals() else { return Need::Always };
+    if literals.is_empty() || literals.len() > 32 {
+        return Need::Always;
+    }
+    let mut words = Vec::new();
+    for lit in literals {
+        match std::str::from_utf8(lit.as_bytes()) {
+            Ok(w) if w.len() >= 2 => words.push(Need::Word(w.to_string())),
+            _ => return Need::Always,
+        }
+    }
+    match words.len() {
+        1 => words.pop().unwrap_or(Need::Always),
+        _ => Need::any(words),
+    }
 }
 
 /// The words of a set of rules, searched in one pass.
@@ -226,6 +253,24 @@ mod tests {
         assert_eq!(need_of_rule(&r, Some(&utils), 0), Need::Word("unwrap".into()));
         let r = yaml("not: {pattern: foo}\nkind: identifier");
         assert_eq!(need_of_rule(&r, None, 0), Need::Always);
+        let r = yaml("kind: identifier\nregex: ^(password|secret)_");
+        assert_eq!(
+            need_of_rule(&r, None, 0),
+            Need::Any(vec![Need::Word("password_".into()), Need::Word("secret_".into())])
+        );
+    }
+
+    #[test]
+    fn regex_words_are_conservative() {
+        assert_eq!(regex_words("^Deprecated"), Need::Word("Deprecated".into()));
+        assert_eq!(regex_words("a*b"), Need::Always, "may start with `b`: too short to use");
+        assert_eq!(regex_words(".*foo"), Need::Always, "no prefix literal");
+        match regex_words("(?i)eval") {
+            Need::Any(v) => assert!(v.len() == 16 && v.contains(&Need::Word("EvAl".into())), "{v:?}"),
+            other => panic!("case variants expected, got {other:?}"),
+        }
+        assert_eq!(regex_words("(?i)password_hash"), Need::Always, "too many case variants");
+        assert_eq!(regex_words("(unclosed"), Need::Always);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The engine: for each file, run every applicable invariant (parsing at most once, and only
 //! when the prefilter says a rule can match), then apply waivers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use ast_grep_core::matcher::MatcherExt;
@@ -65,6 +65,8 @@ pub struct Engine {
     textual: Vec<usize>,
     invalid_waiver: Option<usize>,
     unused_waiver: Option<usize>,
+    /// Ids of invariants that may not be waived (`metadata.waivable: false`, and the hygiene ones).
+    not_waivable: HashSet<String>,
     options: EngineOptions,
 }
 
@@ -100,7 +102,12 @@ impl Engine {
             });
             rules.prefilter = Some(Prefilter::new(needs).map_err(PolicyError::Engine)?);
         }
-        Ok(Engine { invariants, by_lang, textual, invalid_waiver, unused_waiver, options })
+        let not_waivable = invariants
+            .iter()
+            .filter(|i| !i.metadata.waivable || matches!(i.check.as_ref(), Check::Waiver(_)))
+            .map(|i| i.id.clone())
+            .collect();
+        Ok(Engine { invariants, by_lang, textual, invalid_waiver, unused_waiver, not_waivable, options })
     }
 
     pub fn invariants(&self) -> &[Invariant] {
@@ -326,9 +333,7 @@ impl Engine {
         if waivers.is_empty() {
             return;
         }
-        let waivable = |id: &str| {
-            self.invariants.iter().find(|i| i.id == id).is_none_or(|i| i.metadata.waivable && i.kind.name() != "waiver")
-        };
+        let waivable = |id: &str| !self.not_waivable.contains(id);
         let problems = waiver::apply(findings, &waivers, &waivable, self.options.min_waiver_reason);
         for problem in problems {
             let slot = match problem.kind {
