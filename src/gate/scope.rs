@@ -134,7 +134,7 @@ mod tests {
             (AiLines, 1, None),
             (AiLines, 2, Some(Level::Block)),
             (AiLines, 3, Some(Level::Warn)),
-            (AiFiles, 1, None),
+            (AiFiles, 1, Some(Level::Block)),
             (AiFiles, 3, Some(Level::Block)),
             (ChangedLines, 1, None),
             (ChangedLines, 3, Some(Level::Block)),
