@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::change::ChangeArgs;
 use aigate::gate::model::{GateReport, Outcome, ScopeMode};
 use aigate::gate::run::{CheckOptions, check, error_report};
 use aigate::report::{codequality, github, markdown, sarif, terminal};
@@ -34,15 +35,8 @@ Scope (default ai-lines): findings on lines AI commits of the change wrote block
 changed lines warn; unchanged code is not reported.\n\
 Exit codes: 0 pass, 1 blocked, 2 could not decide. --fail-open turns 2 into 0, loudly.")]
 pub struct Args {
-    /// The repository (or any directory inside it).
-    #[arg(long, value_name = "PATH", default_value = ".")]
-    pub repo: PathBuf,
-    /// Where the change starts (excluded). Default: the merge-base with the default branch, else HEAD~1.
-    #[arg(long, value_name = "REV")]
-    pub base: Option<String>,
-    /// Where the change ends (included).
-    #[arg(long, value_name = "REV", default_value = "HEAD")]
-    pub head: String,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Org policy: a rule directory or a bundle file (repeatable). Default: $AIGATE_POLICY (a path list).
     #[arg(long, value_name = "DIR|FILE")]
     pub policy: Vec<PathBuf>,
@@ -64,9 +58,6 @@ pub struct Args {
     /// Also write the Markdown summary to FILE.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
-    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable).
-    #[arg(long = "signatures", value_name = "FILE", env = "AIGATE_SIGNATURES")]
-    pub signatures: Vec<PathBuf>,
     /// Skip files larger than this many bytes (default 2 MB).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
@@ -101,13 +92,13 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         args.policy.clone()
     };
     let options = CheckOptions {
-        repo: args.repo.clone(),
-        base: args.base.clone(),
-        head: Some(args.head.clone()),
+        repo: args.change.repo.clone(),
+        base: args.change.base.clone(),
+        head: Some(args.change.head.clone()),
         policies,
         config: args.config.clone(),
         scope: args.scope.map(Into::into),
-        signatures: args.signatures.clone(),
+        signatures: args.change.signatures.clone(),
         max_file_size: args.max_file_size,
     };
     let report = match check(&options) {

@@ -1,5 +1,6 @@
 //! Subcommands. Each file is one command: it turns flags into library calls and output.
 
+mod change;
 mod check;
 mod rules;
 mod scan;

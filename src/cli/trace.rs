@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::change::ChangeArgs;
 use aigate::git::{BaseChoice, GitError, Repo};
 use aigate::provenance::model::Trace;
 use aigate::provenance::signatures::Catalogue;
@@ -29,22 +30,11 @@ history (JSON `base` is then git's empty tree).\n\n\
 Shallow clones must fetch the change's history: actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`, or \
 `git fetch --unshallow`.")]
 pub struct Args {
-    /// The repository (or any directory inside it).
-    #[arg(long, value_name = "PATH", default_value = ".")]
-    pub repo: PathBuf,
-    /// Where the change starts (excluded): a sha, branch, tag or `HEAD~N`. Default: see below.
-    #[arg(long, value_name = "REV")]
-    pub base: Option<String>,
-    /// Where the change ends (included).
-    #[arg(long, value_name = "REV", default_value = "HEAD")]
-    pub head: String,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// An organisation's AI-signature file, added to the built-in catalogue (repeatable; the environment
-    /// variable names one file).
-    #[arg(long = "signatures", value_name = "FILE", env = "AIGATE_SIGNATURES")]
-    pub signatures: Vec<PathBuf>,
 }
 
 /// A failure shown as a diagnostic: what went wrong, and what to do.
@@ -81,11 +71,11 @@ impl From<ProvenanceError> for TraceFailure {
 }
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
-    let catalogue = load_catalogue(&args.signatures)?;
+    let catalogue = load_catalogue(&args.change.signatures)?;
     let repo =
-        Repo::discover(&args.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
+        Repo::discover(&args.change.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
     let traced =
-        trace(&repo, args.base.as_deref(), &args.head, &catalogue).map_err(TraceFailure::from)?;
+        trace(&repo, args.change.base.as_deref(), &args.change.head, &catalogue).map_err(TraceFailure::from)?;
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&traced.trace).map_err(|e| TraceFailure {
