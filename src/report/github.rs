@@ -33,7 +33,7 @@ pub fn to_string(report: &GateReport) -> String {
             escape_data(&message)
         );
     }
-    let _ = writeln!(out, "aigate: {} — {}", report.verdict.outcome_word(), report.verdict.reason);
+    let _ = writeln!(out, "aigate: {} — {} (policy {})", report.verdict.outcome_word(), report.verdict.reason, report.policy_digest);
     out
 }
 

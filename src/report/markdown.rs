@@ -73,11 +73,12 @@ pub fn to_string(report: &GateReport) -> String {
 }
 
 fn header(report: &GateReport, out: &mut String) {
-    let (icon, word) = match report.verdict.outcome {
-        Outcome::Pass => ("✅", "passed"),
-        Outcome::Block => ("❌", "blocked"),
-        Outcome::Error => ("⚠️", "could not decide"),
+    let icon = match report.verdict.outcome {
+        Outcome::Pass => "✅",
+        Outcome::Block => "❌",
+        Outcome::Error => "⚠️",
     };
+    let word = report.verdict.outcome_word();
     let _ = writeln!(out, "{MARKER}\n## {icon} aigate: {word}\n\n> {}\n", escape(&report.verdict.reason));
     let c = &report.change;
     let _ = write!(
