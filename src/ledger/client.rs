@@ -21,7 +21,7 @@ use super::model::{
 };
 use super::spool::{Spool, SpoolError, SpoolItem};
 use crate::gate::model::{GateReport, Level};
-use crate::provenance::model::{CommitProvenance, Correction};
+use crate::provenance::model::{CommitProvenance, Correction, Trace};
 
 /// The environment variable holding the bearer token.
 pub const TOKEN_ENV: &str = "AIGATE_LEDGER_TOKEN";
@@ -390,6 +390,15 @@ pub fn run_submission(report: &GateReport, ctx: &RunContext, commits: &[CommitPr
         },
         waivers,
     }
+}
+
+/// Everything the gate reports for one run: the run, the human fixes of AI lines the trace
+/// found, and the waivers the run honoured. Pass the result to [`LedgerClient::deliver`].
+pub fn gate_records(report: &GateReport, ctx: &RunContext, trace: &Trace) -> (RunSubmission, Vec<CorrectionSubmission>) {
+    let run = run_submission(report, ctx, &trace.commits);
+    let mut corrections: Vec<CorrectionSubmission> = trace.corrections.iter().map(|c| fix_submission(&ctx.repo, c)).collect();
+    corrections.extend(waiver_submissions(&ctx.repo, report));
+    (run, corrections)
 }
 
 /// A human fix of AI lines, as a ledger correction of kind `fix`.
