@@ -72,7 +72,7 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         let status = match e {
             StoreError::IdempotencyConflict(_) => StatusCode::CONFLICT,
-            StoreError::Database(_) | StoreError::Connect { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Database(_) | StoreError::Connect { .. } | StoreError::Commit(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status != StatusCode::CONFLICT {

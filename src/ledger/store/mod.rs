@@ -4,6 +4,7 @@
 //! so writers are serialised and the chain can never fork; everything backend-neutral (sealing an
 //! entry, deriving its indexed columns, verifying the chain) lives here, once.
 
+pub(crate) mod group;
 pub mod postgres;
 pub mod sqlite;
 
@@ -29,6 +30,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("idempotency key `{0}` was already used for a different record: use a new key for new content")]
     IdempotencyConflict(String),
+    #[error("the ledger could not commit the write: {0}. Nothing was recorded; retry")]
+    Commit(String),
     #[error("the ledger holds a record it cannot read (entry {seq}): {problem}. Run `aigate ledger verify`")]
     Corrupt { seq: i64, problem: String },
 }
@@ -159,9 +162,10 @@ pub struct Listed {
     pub body: String,
 }
 
-/// The ledger's storage. Implementations must append each batch in one transaction holding an
-/// exclusive lock on the chain head, and answer a repeated `(entry_type, idempotency_key)` with
-/// the stored record instead of a new one.
+/// The ledger's storage. Implementations must append each batch atomically in a transaction
+/// holding an exclusive lock on the chain head (several batches may share one, see [`group`]),
+/// and answer a repeated `(entry_type, idempotency_key)` with the stored record instead of a new
+/// one.
 pub trait Store: Send + Sync + 'static {
     fn append(&self, batch: Vec<Pending>) -> impl Future<Output = Result<Vec<Appended>, StoreError>> + Send;
     fn list(&self, entry_type: EntryType, filter: &Filter) -> impl Future<Output = Result<Vec<Listed>, StoreError>> + Send;
@@ -334,3 +338,60 @@ pub(crate) fn prior(pending: &Pending, stored: Option<(String, String)>) -> Resu
         Some(_) => Err(StoreError::IdempotencyConflict(pending.idempotency_key.clone())),
     }
 }
+
+/// Looks up the idempotency keys of a group inside its transaction (same SQL for both
+/// backends; the builder writes the placeholders).
+macro_rules! lookup_known {
+    ($db:ty, $tx:expr, $jobs:expr) => {{
+        let mut known = $crate::ledger::store::group::Known::new();
+        for (entry_type, keys) in $crate::ledger::store::group::keys($jobs) {
+            for chunk in keys.chunks(512) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT idempotency_key, request_digest, body FROM entries WHERE entry_type = ");
+                qb.push_bind(entry_type.name()).push(" AND idempotency_key IN (");
+                let mut list = qb.separated(", ");
+                for key in chunk {
+                    list.push_bind(key.clone());
+                }
+                list.push_unseparated(")");
+                let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
+                for (key, digest, body) in rows {
+                    known.insert((entry_type, key), (digest, body));
+                }
+            }
+        }
+        known
+    }};
+}
+pub(crate) use lookup_known;
+
+/// Inserts sealed rows with multi-row INSERTs.
+macro_rules! insert_rows {
+    ($db:ty, $tx:expr, $rows:expr) => {{
+        let rows: &[$crate::ledger::store::Sealed] = $rows;
+        for chunk in rows.chunks(512) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO entries (seq, entry_type, id, idempotency_key, request_digest, repo, kind, tool, rule_id, author, \
+                 recorded_at, body, prev_hash, hash) ",
+            );
+            qb.push_values(chunk, |mut b, s| {
+                let c = &s.columns;
+                b.push_bind(s.seq)
+                    .push_bind(s.entry_type.name())
+                    .push_bind(s.id.clone())
+                    .push_bind(s.idempotency_key.clone())
+                    .push_bind(s.request_digest.clone())
+                    .push_bind(c.repo.clone())
+                    .push_bind(c.kind.clone())
+                    .push_bind(c.tool.clone())
+                    .push_bind(c.rule_id.clone())
+                    .push_bind(c.author.clone())
+                    .push_bind(c.recorded_at.clone())
+                    .push_bind(s.body.clone())
+                    .push_bind(s.prev_hash.clone())
+                    .push_bind(s.hash.clone());
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_rows;

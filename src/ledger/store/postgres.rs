@@ -1,19 +1,21 @@
 //! The PostgreSQL store, for a fleet: any number of stateless `aigate ledger serve` replicas on
-//! one database. Each append is one transaction that first takes `SELECT … FOR UPDATE` on the
-//! single chain-head row: replicas queue on that row lock, so seq numbers stay gap-free and two
-//! replicas can never append to the same head (fork the chain). The idempotency lookup happens
-//! after the lock, so a concurrent duplicate sees the first one's committed record (READ
-//! COMMITTED takes a fresh snapshot per statement); the unique constraint is the backstop.
+//! one database. Each replica group-commits its appends; each group is one transaction that
+//! first takes `SELECT … FOR UPDATE` on the single chain-head row: replicas queue on that row
+//! lock, so seq numbers stay gap-free and two replicas can never append to the same head (fork
+//! the chain). The idempotency lookup happens after the lock, so a concurrent duplicate from
+//! another replica sees the first one's committed record (READ COMMITTED takes a fresh snapshot
+//! per statement); the unique constraint is the backstop.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{PgConnection, Postgres};
+use sqlx::Postgres;
+use tokio::sync::mpsc;
 
+use super::group::{self, Job};
 use super::{
-    CHAIN_COLUMNS, COUNTED, Appended, ChainRow, Columns, EntryType, Filter, Listed, Pending, Prior, Store, StoreError, chain_row,
-    counts_from, list_query, prior, seal, tally,
+    CHAIN_COLUMNS, COUNTED, Appended, ChainRow, Columns, EntryType, Filter, Listed, Pending, Store, StoreError, chain_row, counts_from,
+    insert_rows, list_query, lookup_known, tally,
 };
 use crate::ledger::chain::{ChainEntry, Head};
 use crate::ledger::model::{Counts, Role};
@@ -25,6 +27,8 @@ const MIGRATION_LOCK: i64 = 0x6169_6761_7465; // "aigate"
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Appends queue here for this replica's group-commit writer task.
+    queue: mpsc::Sender<Job>,
 }
 
 impl PgStore {
@@ -42,7 +46,15 @@ impl PgStore {
             .await
             .map_err(|source| StoreError::Connect { url: shown_url.to_string(), source })?;
         migrate(&pool).await?;
-        Ok(PgStore { pool })
+        let writer = pool.clone();
+        let queue = group::spawn(move |jobs| {
+            let pool = writer.clone();
+            async move {
+                let outcome = write_group(&pool, &jobs).await;
+                group::answer(jobs, outcome);
+            }
+        });
+        Ok(PgStore { pool, queue })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -70,63 +82,26 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     run.await.map_err(StoreError::Migrate)
 }
 
-async fn stored(conn: &mut PgConnection, p: &Pending) -> Result<Option<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT request_digest, body FROM entries WHERE entry_type = $1 AND idempotency_key = $2")
-        .bind(p.entry_type.name())
-        .bind(&p.idempotency_key)
-        .fetch_optional(conn)
-        .await
+/// Writes one group of appends in one transaction (see [`group`]).
+async fn write_group(pool: &PgPool, jobs: &[Job]) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt { seq: 0, problem: "the chain head row is missing".into() })?;
+    let known = lookup_known!(Postgres, tx, jobs);
+    let plan = group::plan(jobs, &known, head)?;
+    if !plan.rows.is_empty() {
+        insert_rows!(Postgres, tx, &plan.rows);
+        sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1").bind(plan.head.0).bind(&plan.head.1).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(plan.answers)
 }
 
 impl Store for PgStore {
     async fn append(&self, batch: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let (mut seq, mut prev): (i64, String) = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt { seq: 0, problem: "the chain head row is missing".into() })?;
-        let mut out = Vec::with_capacity(batch.len());
-        let mut in_batch: HashMap<(EntryType, &str), (String, String)> = HashMap::new();
-        for p in &batch {
-            let key = (p.entry_type, p.idempotency_key.as_str());
-            let earlier = match in_batch.get(&key) {
-                Some(found) => Some(found.clone()),
-                None => stored(&mut tx, p).await?,
-            };
-            if let Prior::Same(body) = prior(p, earlier)? {
-                out.push(Appended { created: false, body });
-                continue;
-            }
-            seq += 1;
-            let s = seal(p, seq, &prev)?;
-            let c: &Columns = &s.columns;
-            sqlx::query(
-                "INSERT INTO entries (seq, entry_type, id, idempotency_key, request_digest, repo, kind, tool, rule_id, author, \
-                 recorded_at, body, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(s.seq)
-            .bind(s.entry_type.name())
-            .bind(&s.id)
-            .bind(&s.idempotency_key)
-            .bind(&s.request_digest)
-            .bind(&c.repo)
-            .bind(&c.kind)
-            .bind(&c.tool)
-            .bind(&c.rule_id)
-            .bind(&c.author)
-            .bind(&c.recorded_at)
-            .bind(&s.body)
-            .bind(&s.prev_hash)
-            .bind(&s.hash)
-            .execute(&mut *tx)
-            .await?;
-            in_batch.insert(key, (s.request_digest.clone(), s.body.clone()));
-            prev = s.hash;
-            out.push(Appended { created: true, body: s.body });
-        }
-        sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1").bind(seq).bind(&prev).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        group::submit(&self.queue, batch).await
     }
 
     async fn list(&self, entry_type: EntryType, filter: &Filter) -> Result<Vec<Listed>, StoreError> {

@@ -1,18 +1,19 @@
 //! The SQLite store: one file in WAL mode, `synchronous = FULL` so an acknowledged write survives a
-//! crash. All writes go through a pool of one connection and `BEGIN IMMEDIATE`, so writers queue
-//! in the process and take SQLite's write lock up front; reads use their own pool and run
-//! concurrently with the writer (WAL).
+//! crash. Appends go through the group-commit writer (one task, one connection, `BEGIN
+//! IMMEDIATE`: SQLite's write lock is taken up front, so a second process on the same file waits
+//! instead of forking the chain); reads use their own pool and run concurrently with it (WAL).
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::Sqlite;
+use tokio::sync::mpsc;
 
+use super::group::{self, Job};
 use super::{
-    CHAIN_COLUMNS, COUNTED, Appended, ChainRow, Columns, EntryType, Filter, Listed, Pending, Prior, Store, StoreError, chain_row,
-    counts_from, list_query, prior, seal, tally,
+    CHAIN_COLUMNS, COUNTED, Appended, ChainRow, Columns, EntryType, Filter, Listed, Pending, Store, StoreError, chain_row, counts_from,
+    insert_rows, list_query, lookup_known, tally,
 };
 use crate::ledger::chain::{ChainEntry, Head};
 use crate::ledger::model::{Counts, Role};
@@ -23,6 +24,8 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Appends queue here for the group-commit writer task.
+    queue: mpsc::Sender<Job>,
 }
 
 impl SqliteStore {
@@ -38,7 +41,15 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(connect)?;
         migrate(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(connect)?;
-        Ok(SqliteStore { writer, reader })
+        let pool = writer.clone();
+        let queue = group::spawn(move |jobs| {
+            let pool = pool.clone();
+            async move {
+                let outcome = write_group(&pool, &jobs).await;
+                group::answer(jobs, outcome);
+            }
+        });
+        Ok(SqliteStore { writer, reader, queue })
     }
 
     /// The write pool, for tests and tools that inspect the file directly.
@@ -66,63 +77,26 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     run.await.map_err(StoreError::Migrate)
 }
 
-async fn stored(conn: &mut SqliteConnection, p: &Pending) -> Result<Option<(String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT request_digest, body FROM entries WHERE entry_type = ? AND idempotency_key = ?")
-        .bind(p.entry_type.name())
-        .bind(&p.idempotency_key)
-        .fetch_optional(conn)
-        .await
+/// Writes one group of appends in one transaction (see [`group`]).
+async fn write_group(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1")
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt { seq: 0, problem: "the chain head row is missing".into() })?;
+    let known = lookup_known!(Sqlite, tx, jobs);
+    let plan = group::plan(jobs, &known, head)?;
+    if !plan.rows.is_empty() {
+        insert_rows!(Sqlite, tx, &plan.rows);
+        sqlx::query("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").bind(plan.head.0).bind(&plan.head.1).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(plan.answers)
 }
 
 impl Store for SqliteStore {
     async fn append(&self, batch: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let (mut seq, mut prev): (i64, String) = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1")
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt { seq: 0, problem: "the chain head row is missing".into() })?;
-        let mut out = Vec::with_capacity(batch.len());
-        let mut in_batch: HashMap<(EntryType, &str), (String, String)> = HashMap::new();
-        for p in &batch {
-            let key = (p.entry_type, p.idempotency_key.as_str());
-            let earlier = match in_batch.get(&key) {
-                Some(found) => Some(found.clone()),
-                None => stored(&mut tx, p).await?,
-            };
-            if let Prior::Same(body) = prior(p, earlier)? {
-                out.push(Appended { created: false, body });
-                continue;
-            }
-            seq += 1;
-            let s = seal(p, seq, &prev)?;
-            let c: &Columns = &s.columns;
-            sqlx::query(
-                "INSERT INTO entries (seq, entry_type, id, idempotency_key, request_digest, repo, kind, tool, rule_id, author, \
-                 recorded_at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(s.seq)
-            .bind(s.entry_type.name())
-            .bind(&s.id)
-            .bind(&s.idempotency_key)
-            .bind(&s.request_digest)
-            .bind(&c.repo)
-            .bind(&c.kind)
-            .bind(&c.tool)
-            .bind(&c.rule_id)
-            .bind(&c.author)
-            .bind(&c.recorded_at)
-            .bind(&s.body)
-            .bind(&s.prev_hash)
-            .bind(&s.hash)
-            .execute(&mut *tx)
-            .await?;
-            in_batch.insert(key, (s.request_digest.clone(), s.body.clone()));
-            prev = s.hash;
-            out.push(Appended { created: true, body: s.body });
-        }
-        sqlx::query("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").bind(seq).bind(&prev).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(out)
+        group::submit(&self.queue, batch).await
     }
 
     async fn list(&self, entry_type: EntryType, filter: &Filter) -> Result<Vec<Listed>, StoreError> {
