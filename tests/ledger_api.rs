@@ -23,6 +23,7 @@ both_stores! {
     truncated_tail_is_caught => truncated_tail_is_caught;
     altered_index_column_is_caught => altered_index_column_is_caught;
     fingerprint_groups_the_same_fix_across_repos => fingerprint_groups_the_same_fix_across_repos;
+    two_replicas_never_fork_the_chain => two_replicas_never_fork_the_chain;
 }
 
 /// A request body each POST route accepts.
@@ -362,4 +363,36 @@ async fn fingerprint_groups_the_same_fix_across_repos(backend: Backend) {
     assert_ne!(fp[0], fp[2], "a different fix");
     assert!(fp[0].starts_with("ast1:"));
     assert_eq!(out["records"][0]["record"]["language"], "typescript");
+}
+
+/// Two servers with their own stores on one database (two replicas; for SQLite, two writers on
+/// one file): concurrent appends through both, every key posted to both, give one gap-free chain
+/// with one record per key.
+async fn two_replicas_never_fork_the_chain(backend: Backend) {
+    let h = std::sync::Arc::new(Harness::start(backend).await);
+    let (other, server) = h.replica().await;
+    let mut tasks = Vec::new();
+    for i in 0..120 {
+        for base in [h.base.clone(), other.clone()] {
+            let h = std::sync::Arc::clone(&h);
+            tasks.push(tokio::spawn(async move {
+                let resp = h.http.post(format!("{base}/v1/runs")).bearer_auth(h.token(Role::Reporter))
+                    .header("Idempotency-Key", format!("k{i}")).json(&run_body("o/r", &format!("h{i}"))).send().await.unwrap();
+                let status = resp.status().as_u16();
+                let body: Value = resp.json().await.unwrap();
+                assert!(status == 200 || status == 201, "{status} {body}");
+                (i, body["record"]["id"].as_str().unwrap().to_string())
+            }));
+        }
+    }
+    let mut ids = std::collections::HashMap::new();
+    for t in tasks {
+        let (i, id) = t.await.unwrap();
+        assert_eq!(ids.entry(i).or_insert_with(|| id.clone()), &id, "both replicas answer key k{i} with the same record");
+    }
+    server.abort();
+    match store::verify(&*h.store).await.unwrap() {
+        Verdict::Intact { entries, .. } => assert_eq!(entries, 120),
+        broken => panic!("{broken:?}"),
+    }
 }

@@ -114,6 +114,17 @@ impl Harness {
         Harness { base, http: aigate::ledger::client::http_builder().build().unwrap(), tokens, store, backend, server }
     }
 
+    /// A second server on its own store over the same database: another replica.
+    pub async fn replica(&self) -> (String, tokio::task::JoinHandle<()>) {
+        let store = Arc::new(LedgerStore::open(&self.backend.url()).await.expect("open the replica's store"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, server::router(store, Limits::default())).await;
+        });
+        (base, server)
+    }
+
     pub fn token(&self, role: Role) -> &str {
         &self.tokens[&role]
     }

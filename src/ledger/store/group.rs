@@ -168,3 +168,49 @@ pub(crate) fn answer(jobs: Vec<Job>, outcome: Result<Vec<Result<Vec<Appended>, S
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::chain::{GENESIS, entry_hash};
+
+    fn pending(key: &str, digest: &str) -> Pending {
+        Pending {
+            entry_type: EntryType::Run,
+            idempotency_key: key.into(),
+            request_digest: digest.into(),
+            record: serde_json::json!({"id": key, "repo": "o/r", "verdict": "pass"}),
+        }
+    }
+
+    fn job(batch: Vec<Pending>) -> Job {
+        Job { batch, reply: oneshot::channel().0 }
+    }
+
+    #[test]
+    fn a_conflict_refuses_its_job_alone_and_repeats_share_records() {
+        let mut known = Known::new();
+        known.insert((EntryType::Run, "old".into()), ("d-old".into(), "{\"stored\":1}".into()));
+        let jobs = vec![
+            job(vec![pending("a", "d1"), pending("a", "d1")]), // a repeat inside one job
+            job(vec![pending("b", "d2"), pending("old", "DIFFERENT")]), // conflicts with the ledger
+            job(vec![pending("a", "d1"), pending("old", "d-old")]), // repeats of the group and the ledger
+            job(vec![pending("c", "d3")]),
+        ];
+        let plan = plan(&jobs, &known, (7, "h7".into())).unwrap();
+        assert_eq!(plan.rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [8, 9], "a and c; nothing of the refused job");
+        assert_eq!(plan.rows[0].prev_hash, "h7");
+        assert_eq!(plan.rows[1].prev_hash, plan.rows[0].hash);
+        assert_eq!(plan.rows[1].hash, entry_hash(&plan.rows[0].hash, &plan.rows[1].body));
+        assert_eq!(plan.head, (9, plan.rows[1].hash.clone()));
+        let a = plan.answers[0].as_ref().unwrap();
+        assert_eq!((a[0].created, a[1].created), (true, false));
+        assert_eq!(a[0].body, a[1].body);
+        assert!(matches!(plan.answers[1], Err(StoreError::IdempotencyConflict(ref k)) if k == "old"));
+        let repeat = plan.answers[2].as_ref().unwrap();
+        assert_eq!((repeat[0].created, &repeat[0].body), (false, &a[0].body));
+        assert_eq!((repeat[1].created, repeat[1].body.as_str()), (false, "{\"stored\":1}"));
+        assert!(plan.answers[3].as_ref().unwrap()[0].created);
+        assert_ne!(GENESIS, plan.head.1);
+    }
+}
