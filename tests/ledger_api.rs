@@ -24,6 +24,8 @@ both_stores! {
     altered_index_column_is_caught => altered_index_column_is_caught;
     fingerprint_groups_the_same_fix_across_repos => fingerprint_groups_the_same_fix_across_repos;
     two_replicas_never_fork_the_chain => two_replicas_never_fork_the_chain;
+    verify_on_a_live_ledger => verify_on_a_live_ledger;
+    entry_past_the_head_is_caught => entry_past_the_head_is_caught;
 }
 
 /// A request body each POST route accepts.
@@ -395,4 +397,44 @@ async fn two_replicas_never_fork_the_chain(backend: Backend) {
         Verdict::Intact { entries, .. } => assert_eq!(entries, 120),
         broken => panic!("{broken:?}"),
     }
+}
+
+/// `verify` while writers append: always intact (appends are not tampering).
+async fn verify_on_a_live_ledger(backend: Backend) {
+    let h = std::sync::Arc::new(Harness::start(backend).await);
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let h = std::sync::Arc::clone(&h);
+        writers.push(tokio::spawn(async move {
+            for i in 0..40 {
+                let (s, _) = h.post(Role::Reporter, "/v1/runs", &run_body("o/r", "x"), Some(&format!("{w}-{i}"))).await;
+                assert_eq!(s, 201);
+            }
+        }));
+    }
+    let mut checks = 0;
+    while writers.iter().any(|w| !w.is_finished()) || checks < 3 {
+        match store::verify(&*h.store).await.unwrap() {
+            Verdict::Intact { .. } => checks += 1,
+            broken => panic!("a live ledger verified as {broken:?}"),
+        }
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    assert!(matches!(store::verify(&*h.store).await.unwrap(), Verdict::Intact { entries: 320, .. }));
+}
+
+/// An entry appended behind the ledger's back, correctly linked but past the recorded head.
+async fn entry_past_the_head_is_caught(backend: Backend) {
+    let h = populated(backend).await;
+    h.tamper(
+        "INSERT INTO entries (seq, entry_type, id, idempotency_key, request_digest, repo, kind, tool, rule_id, author, recorded_at, body, prev_hash, hash) \
+         SELECT seq + 1, entry_type, id || 'x', idempotency_key || 'x', request_digest, repo, kind, tool, rule_id, author, recorded_at, body, hash, hash \
+         FROM entries WHERE seq = 5",
+    )
+    .await;
+    let (seq, problem) = broken_at(store::verify(&*h.store).await.unwrap());
+    assert_eq!(seq, 6);
+    assert!(problem.contains("past the chain head"), "{problem}");
 }

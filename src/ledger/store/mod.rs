@@ -177,18 +177,31 @@ pub trait Store: Send + Sync + 'static {
     fn token_role(&self, token_hash: &str) -> impl Future<Output = Result<Option<Role>, StoreError>> + Send;
 }
 
-/// Recomputes the whole chain and compares it with the recorded head.
+/// Recomputes the whole chain and compares it with the recorded head. Safe on a live ledger:
+/// the head is read first and read again whenever an entry past it shows up (appended since),
+/// so concurrent appends are never mistaken for tampering, while an entry that no head covers is.
 pub async fn verify<S: Store>(store: &S) -> Result<Verdict, StoreError> {
     const PAGE: i64 = 1000;
     let mut verifier = Verifier::default();
+    let mut head = store.head().await?;
     let mut after = 0;
-    'pages: loop {
+    loop {
         let page = store.chain_page(after, PAGE).await?;
-        let Some((last, _)) = page.last() else { break };
-        after = last.seq;
+        if page.is_empty() {
+            break;
+        }
         for (entry, stored) in &page {
+            let covered = |head: &Option<Head>| head.as_ref().is_some_and(|h| entry.seq <= h.seq);
+            if !covered(&head) {
+                head = store.head().await?;
+                if !covered(&head) {
+                    let at = head.as_ref().map_or(0, |h| h.seq);
+                    verifier.fail(entry.seq, format!("entry {} is past the chain head (entry {at}): it was added behind the ledger's back", entry.seq));
+                    return Ok(verifier.finish(head.as_ref()));
+                }
+            }
             if !verifier.push(entry) {
-                break 'pages;
+                return Ok(verifier.finish(head.as_ref()));
             }
             // The hash covers the body; the filter columns must say what the body says.
             let body: Value = serde_json::from_str(&entry.body).unwrap_or(Value::Null);
@@ -201,14 +214,11 @@ pub async fn verify<S: Store>(store: &S) -> Result<Verdict, StoreError> {
                         entry.seq, entry.entry_type, entry.id
                     ),
                 );
-                break 'pages;
+                return Ok(verifier.finish(head.as_ref()));
             }
-        }
-        if (page.len() as i64) < PAGE {
-            break;
+            after = entry.seq;
         }
     }
-    let head = store.head().await?;
     Ok(verifier.finish(head.as_ref()))
 }
 
