@@ -23,7 +23,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn body(i: usize) -> serde_json::Value {
     serde_json::json!({
         "repo": format!("org/repo-{}", i % 50), "forge": "github", "change_number": i, "base": "0123abc", "head": format!("{i:040x}"),
-        "policy_digest": "sha256:4f2a", "verdict": if i % 7 == 0 { "block" } else { "pass" }, "verdict_reason": "bench",
+        "policy_digest": "sha256:4f2a", "verdict": if i.is_multiple_of(7) { "block" } else { "pass" }, "verdict_reason": "bench",
         "ai_commits": [{"sha": format!("{i:040x}"), "tool": "claude-code", "model": "claude-opus-4"}],
         "findings": {"total": 1, "blocking": 0, "warnings": 1, "waived": 0, "by_rule": {"rust/no-unwrap": 1}},
         "waivers": []

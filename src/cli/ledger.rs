@@ -56,7 +56,7 @@ pub enum Command {
         remote: Remote,
     },
     /// Record a correction by hand (kind `manual`).
-    Record(RecordArgs),
+    Record(Box<RecordArgs>),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -117,7 +117,7 @@ pub fn run(cmd: Command) -> miette::Result<ExitCode> {
             Command::Token(TokenCommand::Create { role, label, db }) => create_token(&db.database, role, label).await,
             Command::Verify { db } => verify(&db.database).await,
             Command::Flush { remote } => flush(&remote).await,
-            Command::Record(args) => record(args).await,
+            Command::Record(args) => record(*args).await,
         }
     })
 }

@@ -105,7 +105,7 @@ pub fn routes<S: Store>() -> Vec<Route<S>> {
     let route = |method, path, handler| Route { method, path, handler };
     vec![
         route(Method::GET, "/v1/health", get(routes::health::<S>)),
-        route(Method::GET, "/v1/openapi.json", get(routes::openapi::<S>)),
+        route(Method::GET, "/v1/openapi.json", get(routes::openapi)),
         route(Method::POST, "/v1/runs", post(routes::post_run::<S>)),
         route(Method::GET, "/v1/runs", get(routes::list_runs::<S>)),
         route(Method::POST, "/v1/corrections", post(routes::post_corrections::<S>)),

@@ -36,7 +36,7 @@ pub async fn health<S: Store>(State(state): State<AppState<S>>) -> Response {
     }
 }
 
-pub async fn openapi<S: Store>(_auth: Authed<AnyRole>) -> Json<serde_json::Value> {
+pub async fn openapi(_auth: Authed<AnyRole>) -> Json<serde_json::Value> {
     Json(super::openapi::document())
 }
 
