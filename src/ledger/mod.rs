@@ -4,7 +4,10 @@
 //! - [`server`]: `aigate ledger serve`, an axum HTTP service with a JSON API under `/v1` and
 //!   bearer tokens with roles. It speaks plain HTTP: put TLS in a reverse proxy or load balancer
 //!   in front of it (the replicas are stateless, so any number can sit behind one).
-//! - [`store`]: SQLite (a file, the embedded default) or PostgreSQL (a fleet of replicas).
+//! - [`store`]: SQLite (a file, the embedded default) or PostgreSQL (a fleet of replicas). The
+//!   schema (tables `entries`, `chain_head`, `tokens`, `schema_migrations`) is created and
+//!   migrated at start; give the ledger its own database or schema
+//!   (`postgres://…/db?options=-c%20search_path%3Dledger`).
 //! - [`chain`]: the hash chain that `aigate ledger verify` checks.
 //! - [`fingerprint`]: the structural fingerprint that groups the same correction across repos.
 //! - [`client`] and [`spool`]: post runs and corrections idempotently; spool them to disk when

@@ -36,7 +36,7 @@ fn list_parameters() -> Value {
     let q = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
     json!([
         q("repo", "only this repository", json!({"type": "string"})),
-        q("rule", "only this rule id", json!({"type": "string"})),
+        q("rule", "only this rule id (corrections)", json!({"type": "string"})),
         q("tool", "only this AI tool (runs: the tool of the first AI commit)", json!({"type": "string"})),
         q("author", "only this human author (corrections)", json!({"type": "string"})),
         q("kind", "correction kind (fix, waiver, manual) or run verdict (pass, block, error)", json!({"type": "string"})),
