@@ -171,4 +171,39 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, fingerprint("y.kt", "val bb = bar(22)!!", "val bb = bar(22) ?: 0"));
     }
+
+    mod properties {
+        use super::super::fingerprint;
+        use proptest::prelude::*;
+
+        fn ident() -> impl Strategy<Value = String> {
+            "[a-z][a-z0-9_]{0,8}".prop_map(|s| format!("v_{s}"))
+        }
+
+        proptest! {
+            #[test]
+            fn never_panics_and_is_deterministic(before in "\\PC{0,200}", after in "\\PC{0,200}", ext in prop::sample::select(vec!["rs", "py", "ts", "go", "java", "kt", "c"])) {
+                let path = format!("f.{ext}");
+                prop_assert_eq!(fingerprint(&path, &before, &after), fingerprint(&path, &before, &after));
+            }
+
+            #[test]
+            fn consistent_renaming_keeps_the_fingerprint(
+                names in prop::collection::hash_set(ident(), 3),
+                number in 0u32..100_000,
+                text in "[a-z ]{0,12}",
+            ) {
+                let n: Vec<&String> = names.iter().collect();
+                let fix = |a: &str, b: &str, c: &str, num: &str, msg: &str| fingerprint(
+                    "src/x.rs",
+                    &format!("let {a} = {b}({c}, {num}).unwrap();\n"),
+                    &format!("let {a} = {b}({c}, {num}).expect(\"{msg}\");\n"),
+                );
+                prop_assert_eq!(
+                    fix(n[0], n[1], n[2], &number.to_string(), &text),
+                    fix("cfg", "load", "path", "3", "config must load")
+                );
+            }
+        }
+    }
 }
