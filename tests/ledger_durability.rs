@@ -92,7 +92,10 @@ async fn kill_mid_load_then_restart(backend: Backend) {
         }));
     }
     // Let the load run, then SIGKILL the server in the middle of it.
+    let started = std::time::Instant::now();
     while acked.lock().await.len() < 300 {
+        assert!(tasks.iter().any(|t| !t.is_finished()), "every writer stopped before the kill: the server failed");
+        assert!(started.elapsed() < Duration::from_secs(120), "the load made no progress");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     child.kill().unwrap(); // SIGKILL on Unix
