@@ -10,3 +10,4 @@ pub mod policy;
 pub mod provenance;
 pub mod gate;
 pub mod report;
+pub mod ledger;

@@ -2,6 +2,7 @@
 
 mod change;
 mod check;
+mod ledger;
 mod rules;
 mod scan;
 mod trace;
@@ -50,6 +51,9 @@ pub enum Command {
     /// List, explain and test invariants.
     #[command(subcommand)]
     Rules(rules::Command),
+    /// The central ledger: serve it, manage tokens, verify its chain, flush the spool, record by hand.
+    #[command(subcommand)]
+    Ledger(ledger::Command),
 }
 
 pub fn run(cli: Cli) -> miette::Result<ExitCode> {
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Trace(args) => trace::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Rules(cmd) => rules::run(cmd),
+        Command::Ledger(cmd) => ledger::run(cmd),
     }
 }
 
