@@ -175,7 +175,8 @@ fn explain(context: Result<Context, ContextError>, format: Option<Format>) -> mi
 }
 
 fn write_outputs(args: &Args, report: &GateReport) -> miette::Result<()> {
-    let outputs: [(&Option<PathBuf>, fn(&GateReport) -> String); 3] =
+    type Render = fn(&GateReport) -> String;
+    let outputs: [(&Option<PathBuf>, Render); 3] =
         [(&args.sarif, sarif::to_string), (&args.codequality, codequality::to_string), (&args.markdown, markdown::to_string)];
     for (path, render) in outputs {
         if let Some(path) = path {

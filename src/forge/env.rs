@@ -58,16 +58,22 @@ pub struct Context {
 /// Why the CI environment could not be read.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ContextError {
-    #[error("GITHUB_EVENT_NAME is `{event}` but GITHUB_EVENT_PATH is not set, so the change of this job is unknown")]
+    #[error(
+        "GITHUB_EVENT_NAME is `{event}` but GITHUB_EVENT_PATH is not set, so the change of this job is unknown"
+    )]
     #[diagnostic(
         code(aigate::context::no_event_file),
-        help("in GitHub Actions the runner sets GITHUB_EVENT_PATH: do not unset it; outside Actions, unset GITHUB_ACTIONS and pass --base/--head")
+        help(
+            "in GitHub Actions the runner sets GITHUB_EVENT_PATH: do not unset it; outside Actions, unset GITHUB_ACTIONS and pass --base/--head"
+        )
     )]
     NoEventFile { event: String },
     #[error("cannot read the GitHub event payload {}: {source}", path.display())]
     #[diagnostic(
         code(aigate::context::event_unreadable),
-        help("the file GITHUB_EVENT_PATH names must exist and be readable by the step running aigate")
+        help(
+            "the file GITHUB_EVENT_PATH names must exist and be readable by the step running aigate"
+        )
     )]
     EventUnreadable {
         path: PathBuf,
@@ -77,7 +83,9 @@ pub enum ContextError {
     #[error("the GitHub event payload {} is not valid JSON: {source}", path.display())]
     #[diagnostic(
         code(aigate::context::event_malformed),
-        help("GITHUB_EVENT_PATH must name the runner's event file; if a step rewrote it, restore it")
+        help(
+            "GITHUB_EVENT_PATH must name the runner's event file; if a step rewrote it, restore it"
+        )
     )]
     EventMalformed {
         path: PathBuf,
@@ -87,11 +95,21 @@ pub enum ContextError {
     #[error("the GitHub `{event}` event payload {} has no usable `{field}` (expected {expected})", path.display())]
     #[diagnostic(
         code(aigate::context::event_field),
-        help("GITHUB_EVENT_PATH must name the runner's payload for GITHUB_EVENT_NAME; or pass --base and --head")
+        help(
+            "GITHUB_EVENT_PATH must name the runner's payload for GITHUB_EVENT_NAME; or pass --base and --head"
+        )
     )]
-    EventField { event: String, path: PathBuf, field: String, expected: &'static str },
+    EventField {
+        event: String,
+        path: PathBuf,
+        field: String,
+        expected: &'static str,
+    },
     #[error("{var} is `{value}`, not a merge request number")]
-    #[diagnostic(code(aigate::context::not_a_number), help("leave {var} to the CI runner, which sets it to the merge request iid"))]
+    #[diagnostic(
+        code(aigate::context::not_a_number),
+        help("leave {var} to the CI runner, which sets it to the merge request iid")
+    )]
     NotANumber { var: &'static str, value: String },
 }
 
@@ -104,7 +122,10 @@ pub fn detect(env: impl Fn(&str) -> Option<String>) -> Result<Context, ContextEr
     } else if var("GITLAB_CI").as_deref() == Some("true") {
         gitlab(&var)
     } else {
-        Ok(Context::new(Forge::None, "neither GITHUB_ACTIONS nor GITLAB_CI is `true`"))
+        Ok(Context::new(
+            Forge::None,
+            "neither GITHUB_ACTIONS nor GITLAB_CI is `true`",
+        ))
     }
 }
 
@@ -132,11 +153,16 @@ fn github(var: &Var) -> Result<Context, ContextError> {
         return Ok(ctx);
     }
     let event = ctx.event.clone().unwrap_or_default();
-    if !matches!(event.as_str(), "pull_request" | "pull_request_target" | "merge_group" | "push") {
+    if !matches!(
+        event.as_str(),
+        "pull_request" | "pull_request_target" | "merge_group" | "push"
+    ) {
         // Other events (schedule, workflow_dispatch, ...) name no range: GITHUB_SHA and the default base.
         return Ok(ctx);
     }
-    let path = var("GITHUB_EVENT_PATH").ok_or_else(|| ContextError::NoEventFile { event: event.clone() })?;
+    let path = var("GITHUB_EVENT_PATH").ok_or_else(|| ContextError::NoEventFile {
+        event: event.clone(),
+    })?;
     let payload = Payload::read(event.clone(), PathBuf::from(path))?;
     match event.as_str() {
         "pull_request" | "pull_request_target" => {
@@ -163,12 +189,30 @@ fn push(ctx: &mut Context, payload: &Payload) -> Result<(), ContextError> {
         ctx.set("head", Some(after), &payload.from("/after"));
     }
     let before = payload.require("/before", "a commit sha", sha)?;
-    let forced = payload.value.pointer("/forced").and_then(Value::as_bool).unwrap_or(false);
+    let forced = payload
+        .value
+        .pointer("/forced")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if is_zero(&before) {
-        ctx.set("base", None::<String>, &format!("unset: {} is all zeros (a new branch), so the default base applies", payload.from("/before")));
+        ctx.set(
+            "base",
+            None::<String>,
+            &format!(
+                "unset: {} is all zeros (a new branch), so the default base applies",
+                payload.from("/before")
+            ),
+        );
     } else if forced {
         // A force push rewrote history: `before` need not be an ancestor of, or even fetched with, head.
-        ctx.set("base", None::<String>, &format!("unset: {} is true (a force push), so the default base applies", payload.from("/forced")));
+        ctx.set(
+            "base",
+            None::<String>,
+            &format!(
+                "unset: {} is true (a force push), so the default base applies",
+                payload.from("/forced")
+            ),
+        );
     } else {
         ctx.set("base", Some(before), &payload.from("/before"));
     }
@@ -182,7 +226,11 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
     }
     if !ctx.set_env(var, "api_url", "CI_API_V4_URL") {
         match var("CI_SERVER_URL") {
-            Some(server) => ctx.set("api_url", Some(format!("{}/api/v4", server.trim_end_matches('/'))), "env CI_SERVER_URL + /api/v4"),
+            Some(server) => ctx.set(
+                "api_url",
+                Some(format!("{}/api/v4", server.trim_end_matches('/'))),
+                "env CI_SERVER_URL + /api/v4",
+            ),
             None => ctx.set("api_url", Some(GITLAB_API_URL), "default (gitlab.com)"),
         }
     }
@@ -199,7 +247,13 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
         }
         return Ok(ctx);
     };
-    let number = iid.trim().parse::<u64>().map_err(|_| ContextError::NotANumber { var: "CI_MERGE_REQUEST_IID", value: iid.clone() })?;
+    let number = iid
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| ContextError::NotANumber {
+            var: "CI_MERGE_REQUEST_IID",
+            value: iid.clone(),
+        })?;
     ctx.set("pr", Some(number), "env CI_MERGE_REQUEST_IID");
     // Merged-results and merge-train pipelines run on a merge commit GitLab made (CI_COMMIT_SHA): that
     // is what lands, so it is the head. Its first parent, the target it was merged onto (the target
@@ -223,26 +277,50 @@ struct Payload {
 
 impl Payload {
     fn read(event: String, path: PathBuf) -> Result<Self, ContextError> {
-        let text = std::fs::read_to_string(&path).map_err(|source| ContextError::EventUnreadable { path: path.clone(), source })?;
-        let value = serde_json::from_str(&text).map_err(|source| ContextError::EventMalformed { path: path.clone(), source })?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| ContextError::EventUnreadable {
+                path: path.clone(),
+                source,
+            })?;
+        let value = serde_json::from_str(&text).map_err(|source| ContextError::EventMalformed {
+            path: path.clone(),
+            source,
+        })?;
         Ok(Payload { event, path, value })
     }
 
     fn from(&self, pointer: &str) -> String {
-        format!("event payload {} ({})", pointer.replace('/', "."), self.path.display())
+        format!(
+            "event payload {} ({})",
+            pointer.replace('/', "."),
+            self.path.display()
+        )
     }
 
     /// The value at `pointer`, converted, or an error naming the field.
-    fn require<T>(&self, pointer: &str, expected: &'static str, convert: impl Fn(&Value) -> Option<T>) -> Result<T, ContextError> {
-        self.value.pointer(pointer).and_then(convert).ok_or_else(|| ContextError::EventField {
-            event: self.event.clone(),
-            path: self.path.clone(),
-            field: pointer.replace('/', "."),
-            expected,
-        })
+    fn require<T>(
+        &self,
+        pointer: &str,
+        expected: &'static str,
+        convert: impl Fn(&Value) -> Option<T>,
+    ) -> Result<T, ContextError> {
+        self.value
+            .pointer(pointer)
+            .and_then(convert)
+            .ok_or_else(|| ContextError::EventField {
+                event: self.event.clone(),
+                path: self.path.clone(),
+                field: pointer.replace('/', "."),
+                expected,
+            })
     }
 
-    fn sha(&self, ctx: &mut Context, field: &'static str, pointer: &str) -> Result<(), ContextError> {
+    fn sha(
+        &self,
+        ctx: &mut Context,
+        field: &'static str,
+        pointer: &str,
+    ) -> Result<(), ContextError> {
         let value = self.require(pointer, "a commit sha", sha)?;
         ctx.set(field, Some(value), &self.from(pointer));
         Ok(())
@@ -270,7 +348,10 @@ impl Context {
             head: None,
             pr: None,
             api_url: None,
-            sources: vec![Source { field: "forge".into(), from: from.into() }],
+            sources: vec![Source {
+                field: "forge".into(),
+                from: from.into(),
+            }],
         }
     }
 
@@ -287,7 +368,10 @@ impl Context {
             _ => return,
         }
         self.sources.retain(|s| s.field != field);
-        self.sources.push(Source { field: field.into(), from: from.into() });
+        self.sources.push(Source {
+            field: field.into(),
+            from: from.into(),
+        });
     }
 
     /// Sets `field` from the environment variable `name` when it is set; says whether it was.
@@ -314,7 +398,10 @@ impl Context {
 
     /// Where `field` came from, if it was set or deliberately left unset.
     pub fn source(&self, field: &str) -> Option<&str> {
-        self.sources.iter().find(|s| s.field == field).map(|s| s.from.as_str())
+        self.sources
+            .iter()
+            .find(|s| s.field == field)
+            .map(|s| s.from.as_str())
     }
 
     /// What was detected and from where, one field a line (`aigate check --explain-context`).
@@ -328,7 +415,11 @@ impl Context {
             ("forge", Some(forge.into()), ""),
             ("event", self.event.clone(), "(none)"),
             ("repo", self.repo.clone(), "(none)"),
-            ("base", self.base.clone(), "(default: the merge-base with the default branch, else head's parent)"),
+            (
+                "base",
+                self.base.clone(),
+                "(default: the merge-base with the default branch, else head's parent)",
+            ),
             ("head", self.head.clone(), "HEAD"),
             ("pr", self.pr.map(|n| n.to_string()), "(none)"),
             ("api_url", self.api_url.clone(), "(none)"),
