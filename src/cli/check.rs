@@ -25,8 +25,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-  aigate check                                   # this branch against the default branch; in CI, the PR/MR\n  \
-  aigate check --explain-context                 # what range and forge a run would use, and from where\n  \
+  aigate check                                   # this branch against the default branch (CI: the PR/MR)\n  \
+  aigate check --explain-context                 # the range and forge a run would use, and why\n  \
   aigate check --base origin/main --sarif aigate.sarif\n  \
   aigate check --policy /etc/aigate/org-policy --format markdown > summary.md\n  \
   aigate check --scope changed-lines --codequality gl-code-quality.json\n\n\
@@ -36,10 +36,11 @@ repository's .aigate.yml at --head, which may add and tighten but never weaken (
 aigate/policy-weakening).\n\
 Scope (default ai-lines): findings on lines AI commits of the change wrote block; findings on other\n\
 changed lines warn; unchanged code is not reported.\n\
-In CI (GITHUB_ACTIONS or GITLAB_CI is true) the base, head and PR/MR come from the environment: GitHub's\n\
-event payload (pull_request, pull_request_target, merge_group, push), GitLab's CI_MERGE_REQUEST_* and\n\
-CI_COMMIT_* variables. --base/--head always win. In GitHub Actions the default format is `github`, and the\n\
-Markdown summary goes to GITHUB_STEP_SUMMARY and verdict/findings/blocking/sarif to GITHUB_OUTPUT.\n\
+CI: when GITHUB_ACTIONS or GITLAB_CI is true, base, head and PR/MR come from the environment\n\
+(GitHub's event payload for pull_request, pull_request_target, merge_group and push; GitLab's\n\
+CI_MERGE_REQUEST_* and CI_COMMIT_* variables); --base/--head always win. In GitHub Actions the\n\
+default --format is github, the Markdown summary is appended to GITHUB_STEP_SUMMARY, and\n\
+verdict, findings, blocking, sarif and reason are written to GITHUB_OUTPUT.\n\
 Exit codes: 0 pass, 1 blocked, 2 could not decide. --fail-open turns 2 into 0, loudly.")]
 pub struct Args {
     #[command(flatten)]

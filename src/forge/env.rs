@@ -143,13 +143,17 @@ type Var<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 fn github(var: &Var) -> Result<Context, ContextError> {
     let mut ctx = Context::new(Forge::Github, "env GITHUB_ACTIONS=true");
-    ctx.set_env(var, "repo", "GITHUB_REPOSITORY");
-    if !ctx.set_env(var, "api_url", "GITHUB_API_URL") {
-        ctx.set("api_url", Some(GITHUB_API_URL), "default (github.com)");
+    ctx.set_env(var, Field::Repo, "GITHUB_REPOSITORY");
+    if !ctx.set_env(var, Field::ApiUrl, "GITHUB_API_URL") {
+        ctx.set(
+            Field::ApiUrl,
+            Some(GITHUB_API_URL.to_owned()),
+            "default (github.com)",
+        );
     }
     // The commit the workflow runs on: the head unless the event names a better one.
-    ctx.set_env(var, "head", "GITHUB_SHA");
-    if !ctx.set_env(var, "event", "GITHUB_EVENT_NAME") {
+    ctx.set_env(var, Field::Head, "GITHUB_SHA");
+    if !ctx.set_env(var, Field::Event, "GITHUB_EVENT_NAME") {
         return Ok(ctx);
     }
     let event = ctx.event.clone().unwrap_or_default();
@@ -168,15 +172,15 @@ fn github(var: &Var) -> Result<Context, ContextError> {
         "pull_request" | "pull_request_target" => {
             // The PR's own head, not GITHUB_SHA (the synthetic merge commit of pull_request, the base
             // branch tip of pull_request_target): provenance reads the commits the PR author pushed.
-            payload.sha(&mut ctx, "base", "/pull_request/base/sha")?;
-            payload.sha(&mut ctx, "head", "/pull_request/head/sha")?;
+            payload.sha(&mut ctx, Field::Base, "/pull_request/base/sha")?;
+            payload.sha(&mut ctx, Field::Head, "/pull_request/head/sha")?;
             let number = payload.require("/number", "a pull request number", Value::as_u64)?;
-            ctx.set("pr", Some(number), &payload.from("/number"));
+            ctx.set_pr(number, &payload.from("/number"));
         }
         "merge_group" => {
             // The queue's merge commit is what lands; its base is the commit the group sits on.
-            payload.sha(&mut ctx, "base", "/merge_group/base_sha")?;
-            payload.sha(&mut ctx, "head", "/merge_group/head_sha")?;
+            payload.sha(&mut ctx, Field::Base, "/merge_group/base_sha")?;
+            payload.sha(&mut ctx, Field::Head, "/merge_group/head_sha")?;
         }
         _ => push(&mut ctx, &payload)?,
     }
@@ -186,7 +190,7 @@ fn github(var: &Var) -> Result<Context, ContextError> {
 fn push(ctx: &mut Context, payload: &Payload) -> Result<(), ContextError> {
     let after = payload.require("/after", "a commit sha", sha)?;
     if !is_zero(&after) {
-        ctx.set("head", Some(after), &payload.from("/after"));
+        ctx.set(Field::Head, Some(after), &payload.from("/after"));
     }
     let before = payload.require("/before", "a commit sha", sha)?;
     let forced = payload
@@ -196,8 +200,8 @@ fn push(ctx: &mut Context, payload: &Payload) -> Result<(), ContextError> {
         .unwrap_or(false);
     if is_zero(&before) {
         ctx.set(
-            "base",
-            None::<String>,
+            Field::Base,
+            None,
             &format!(
                 "unset: {} is all zeros (a new branch), so the default base applies",
                 payload.from("/before")
@@ -206,43 +210,47 @@ fn push(ctx: &mut Context, payload: &Payload) -> Result<(), ContextError> {
     } else if forced {
         // A force push rewrote history: `before` need not be an ancestor of, or even fetched with, head.
         ctx.set(
-            "base",
-            None::<String>,
+            Field::Base,
+            None,
             &format!(
                 "unset: {} is true (a force push), so the default base applies",
                 payload.from("/forced")
             ),
         );
     } else {
-        ctx.set("base", Some(before), &payload.from("/before"));
+        ctx.set(Field::Base, Some(before), &payload.from("/before"));
     }
     Ok(())
 }
 
 fn gitlab(var: &Var) -> Result<Context, ContextError> {
     let mut ctx = Context::new(Forge::Gitlab, "env GITLAB_CI=true");
-    if !ctx.set_env(var, "repo", "CI_PROJECT_PATH") {
-        ctx.set_env(var, "repo", "CI_PROJECT_ID");
+    if !ctx.set_env(var, Field::Repo, "CI_PROJECT_PATH") {
+        ctx.set_env(var, Field::Repo, "CI_PROJECT_ID");
     }
-    if !ctx.set_env(var, "api_url", "CI_API_V4_URL") {
+    if !ctx.set_env(var, Field::ApiUrl, "CI_API_V4_URL") {
         match var("CI_SERVER_URL") {
             Some(server) => ctx.set(
-                "api_url",
+                Field::ApiUrl,
                 Some(format!("{}/api/v4", server.trim_end_matches('/'))),
                 "env CI_SERVER_URL + /api/v4",
             ),
-            None => ctx.set("api_url", Some(GITLAB_API_URL), "default (gitlab.com)"),
+            None => ctx.set(
+                Field::ApiUrl,
+                Some(GITLAB_API_URL.to_owned()),
+                "default (gitlab.com)",
+            ),
         }
     }
-    ctx.set_env(var, "head", "CI_COMMIT_SHA");
-    if !ctx.set_env(var, "event", "CI_MERGE_REQUEST_EVENT_TYPE") {
-        ctx.set_env(var, "event", "CI_PIPELINE_SOURCE");
+    ctx.set_env(var, Field::Head, "CI_COMMIT_SHA");
+    if !ctx.set_env(var, Field::Event, "CI_MERGE_REQUEST_EVENT_TYPE") {
+        ctx.set_env(var, Field::Event, "CI_PIPELINE_SOURCE");
     }
     let Some(iid) = var("CI_MERGE_REQUEST_IID") else {
         // Branch (push) pipeline: the pushed range, unless the branch is new (before is all zeros).
         match var("CI_COMMIT_BEFORE_SHA") {
-            Some(before) if !is_zero(&before) => ctx.set("base", Some(before), "env CI_COMMIT_BEFORE_SHA"),
-            Some(_) => ctx.set("base", None::<String>, "unset: CI_COMMIT_BEFORE_SHA is all zeros (a new branch), so the default base applies"),
+            Some(before) if !is_zero(&before) => ctx.set(Field::Base, Some(before), "env CI_COMMIT_BEFORE_SHA"),
+            Some(_) => ctx.set(Field::Base, None, "unset: CI_COMMIT_BEFORE_SHA is all zeros (a new branch), so the default base applies"),
             None => {}
         }
         return Ok(ctx);
@@ -254,7 +262,7 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
             var: "CI_MERGE_REQUEST_IID",
             value: iid.clone(),
         })?;
-    ctx.set("pr", Some(number), "env CI_MERGE_REQUEST_IID");
+    ctx.set_pr(number, "env CI_MERGE_REQUEST_IID");
     // Merged-results and merge-train pipelines run on a merge commit GitLab made (CI_COMMIT_SHA): that
     // is what lands, so it is the head. Its first parent, the target it was merged onto (the target
     // branch, or the previous car of a merge train), is CI_MERGE_REQUEST_TARGET_BRANCH_SHA; taking it
@@ -262,10 +270,32 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
     // also pull in every target commit since the fork, already merged and gated elsewhere, and their
     // AI lines would block this MR. Detached MR pipelines run on the source head: base = diff base.
     let merge_commit = matches!(ctx.event.as_deref(), Some("merged_result" | "merge_train"));
-    if !(merge_commit && ctx.set_env(var, "base", "CI_MERGE_REQUEST_TARGET_BRANCH_SHA")) {
-        ctx.set_env(var, "base", "CI_MERGE_REQUEST_DIFF_BASE_SHA");
+    if !(merge_commit && ctx.set_env(var, Field::Base, "CI_MERGE_REQUEST_TARGET_BRANCH_SHA")) {
+        ctx.set_env(var, Field::Base, "CI_MERGE_REQUEST_DIFF_BASE_SHA");
     }
     Ok(ctx)
+}
+
+/// The text fields of a [`Context`] that detection sets.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Event,
+    Repo,
+    Base,
+    Head,
+    ApiUrl,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Event => "event",
+            Field::Repo => "repo",
+            Field::Base => "base",
+            Field::Head => "head",
+            Field::ApiUrl => "api_url",
+        }
+    }
 }
 
 /// A parsed event payload and where it came from.
@@ -315,12 +345,7 @@ impl Payload {
             })
     }
 
-    fn sha(
-        &self,
-        ctx: &mut Context,
-        field: &'static str,
-        pointer: &str,
-    ) -> Result<(), ContextError> {
+    fn sha(&self, ctx: &mut Context, field: Field, pointer: &str) -> Result<(), ContextError> {
         let value = self.require(pointer, "a commit sha", sha)?;
         ctx.set(field, Some(value), &self.from(pointer));
         Ok(())
@@ -355,18 +380,26 @@ impl Context {
         }
     }
 
-    /// Sets `field` (one of the context's fields) to `value`, recording `from`.
-    fn set<T: ToString>(&mut self, field: &'static str, value: Option<T>, from: &str) {
-        let text = value.as_ref().map(ToString::to_string);
-        match field {
-            "event" => self.event = text,
-            "repo" => self.repo = text,
-            "base" => self.base = text,
-            "head" => self.head = text,
-            "pr" => self.pr = text.and_then(|t| t.parse().ok()),
-            "api_url" => self.api_url = text,
-            _ => return,
-        }
+    /// Sets `field` to `value` (or deliberately leaves it unset), recording `from`.
+    fn set(&mut self, field: Field, value: Option<String>, from: &str) {
+        let slot = match field {
+            Field::Event => &mut self.event,
+            Field::Repo => &mut self.repo,
+            Field::Base => &mut self.base,
+            Field::Head => &mut self.head,
+            Field::ApiUrl => &mut self.api_url,
+        };
+        *slot = value;
+        self.record(field.name(), from);
+    }
+
+    fn set_pr(&mut self, number: u64, from: &str) {
+        self.pr = Some(number);
+        self.record("pr", from);
+    }
+
+    /// One source per field: the latest setter wins.
+    fn record(&mut self, field: &str, from: &str) {
         self.sources.retain(|s| s.field != field);
         self.sources.push(Source {
             field: field.into(),
@@ -375,7 +408,7 @@ impl Context {
     }
 
     /// Sets `field` from the environment variable `name` when it is set; says whether it was.
-    fn set_env(&mut self, var: &Var, field: &'static str, name: &str) -> bool {
+    fn set_env(&mut self, var: &Var, field: Field, name: &str) -> bool {
         match var(name) {
             Some(value) => {
                 self.set(field, Some(value.trim().to_owned()), &format!("env {name}"));
@@ -388,10 +421,10 @@ impl Context {
     /// Applies `--base`/`--head` given on the command line: flags always win over the environment.
     pub fn with_flags(mut self, base: Option<&str>, head: Option<&str>) -> Self {
         if let Some(base) = base {
-            self.set("base", Some(base), "flag --base");
+            self.set(Field::Base, Some(base.to_owned()), "flag --base");
         }
         if let Some(head) = head {
-            self.set("head", Some(head), "flag --head");
+            self.set(Field::Head, Some(head.to_owned()), "flag --head");
         }
         self
     }
