@@ -370,3 +370,62 @@ fn unwritable_runner_files_warn_and_keep_the_verdict() {
     assert!(run.stderr.contains("cannot append to GITHUB_OUTPUT"), "{}", run.stderr);
     assert!(run.stderr.contains("cannot append to GITHUB_STEP_SUMMARY"), "{}", run.stderr);
 }
+
+/// An Actions job for `event` with the real (or a minimal) payload patched by `patch`.
+fn job_for(event: &str, fixture: Option<&str>, patch: impl FnOnce(&mut Value)) -> ActionsJob {
+    let mut job = ActionsJob::new(&"0".repeat(40), &"0".repeat(40));
+    let mut payload: Value = match fixture {
+        Some(name) => {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_events").join(name);
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        }
+        None => serde_json::json!({"ref": "refs/heads/feature"}),
+    };
+    patch(&mut payload);
+    std::fs::write(job.path("event.json"), serde_json::to_vec(&payload).unwrap()).unwrap();
+    job.env.insert("GITHUB_EVENT_NAME".into(), event.into());
+    job
+}
+
+#[test]
+fn merge_queue_job_judges_the_queue_merge_commit() {
+    let mut pr = ai_pull_request();
+    // The queue's commit: the PR merged onto the base branch tip.
+    pr.repo.git(&["checkout", "-q", "--detach", &pr.base]);
+    let queued = pr.repo.merge("feature", "Merge pull request #2 (queue)");
+    pr.repo.git(&["checkout", "-q", "main"]);
+    let job = job_for("merge_group", Some("merge_group-checks_requested.payload.json"), |p| {
+        p["merge_group"]["base_sha"] = pr.base.as_str().into();
+        p["merge_group"]["head_sha"] = queued.as_str().into();
+    });
+    let run = aigate(pr.repo.path(), &job.env, &[]);
+    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("::error file=app/calc.py,line=2,"), "{}", run.stdout);
+    assert_eq!(job.outputs()["verdict"], "block");
+}
+
+#[test]
+fn push_jobs_use_before_and_after_and_a_new_branch_uses_the_default_base() {
+    let pr = ai_pull_request();
+    let push = job_for("push", None, |p| {
+        p["before"] = pr.base.as_str().into();
+        p["after"] = pr.head.as_str().into();
+    });
+    let run = aigate(pr.repo.path(), &push.env, &["--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["change"]["base"], pr.base.as_str());
+    assert_eq!(report["change"]["head"], pr.head.as_str());
+
+    // First push of the branch: before is all zeros; the default base (merge-base with main) applies.
+    let new_branch = job_for("push", None, |p| {
+        p["before"] = "0".repeat(40).into();
+        p["after"] = pr.head.as_str().into();
+        p["created"] = true.into();
+    });
+    let run = aigate(pr.repo.path(), &new_branch.env, &["--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["change"]["base"], pr.base.as_str());
+    assert_eq!(report["change"]["ai_commits"], 1);
+}
