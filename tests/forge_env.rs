@@ -201,6 +201,16 @@ fn gitlab_merge_request_pipeline() {
     assert_eq!(ctx.api_url.as_deref(), Some("https://gitlab.example.com/api/v4"));
     assert_eq!(ctx.source("base"), Some("env CI_MERGE_REQUEST_DIFF_BASE_SHA"));
     assert_eq!(ctx.source("pr"), Some("env CI_MERGE_REQUEST_IID"));
+
+    // A fork's pipeline for an MR into its parent: the iid belongs to the parent project.
+    let ctx = detected(&gitlab_env(&[
+        ("CI_PROJECT_PATH", "contributor/project"),
+        ("CI_MERGE_REQUEST_IID", "17"),
+        ("CI_MERGE_REQUEST_PROJECT_PATH", "group/sub/project"),
+        ("CI_MERGE_REQUEST_DIFF_BASE_SHA", DIFF_BASE),
+    ]));
+    assert_eq!(ctx.repo.as_deref(), Some("group/sub/project"));
+    assert_eq!(ctx.source("repo"), Some("env CI_MERGE_REQUEST_PROJECT_PATH"));
 }
 
 #[test]

@@ -42,7 +42,7 @@ pub struct Context {
     /// GitHub's event name (`pull_request`, `merge_group`, `push`, ...), GitLab's merge request event
     /// type (`detached`, `merged_result`, `merge_train`) or pipeline source (`push`, ...).
     pub event: Option<String>,
-    /// GitHub `owner/name`; GitLab project path (or project id when the path is not set).
+    /// GitHub `owner/name`; GitLab project path (or id): for a merge request, the MR's project.
     pub repo: Option<String>,
     /// Where the change starts; `None`: the gate's default (merge-base with the default branch).
     pub base: Option<String>,
@@ -263,6 +263,11 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
             value: iid.clone(),
         })?;
     ctx.set_pr(number, "env CI_MERGE_REQUEST_IID");
+    // The iid numbers merge requests within the MR's (target) project, which differs from the
+    // pipeline's project when a fork's pipeline runs for an MR into its parent.
+    if !ctx.set_env(var, Field::Repo, "CI_MERGE_REQUEST_PROJECT_PATH") {
+        ctx.set_env(var, Field::Repo, "CI_MERGE_REQUEST_PROJECT_ID");
+    }
     // Merged-results and merge-train pipelines run on a merge commit GitLab made (CI_COMMIT_SHA): that
     // is what lands, so it is the head. Its first parent, the target it was merged onto (the target
     // branch, or the previous car of a merge train), is CI_MERGE_REQUEST_TARGET_BRANCH_SHA; taking it
