@@ -5,6 +5,7 @@
 //! stage and passes plain serde data to the next; the binary (`src/main.rs`) is a thin edge.
 
 pub mod engine;
+pub mod forge;
 pub mod git;
 pub mod policy;
 pub mod provenance;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::change::ChangeArgs;
+use aigate::forge::actions;
+use aigate::forge::env::{self as ci, Context, ContextError};
 use aigate::gate::model::{GateReport, Outcome, ScopeMode};
 use aigate::gate::run::{CheckOptions, check, error_report};
 use aigate::report::{codequality, github, markdown, sarif, terminal};
@@ -23,7 +25,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-  aigate check                                   # this branch against the default branch\n  \
+  aigate check                                   # this branch against the default branch (CI: the PR/MR)\n  \
+  aigate check --explain-context                 # the range and forge a run would use, and why\n  \
   aigate check --base origin/main --sarif aigate.sarif\n  \
   aigate check --policy /etc/aigate/org-policy --format markdown > summary.md\n  \
   aigate check --scope changed-lines --codequality gl-code-quality.json\n\n\
@@ -33,6 +36,11 @@ repository's .aigate.yml at --head, which may add and tighten but never weaken (
 aigate/policy-weakening).\n\
 Scope (default ai-lines): findings on lines AI commits of the change wrote block; findings on other\n\
 changed lines warn; unchanged code is not reported.\n\
+CI: when GITHUB_ACTIONS or GITLAB_CI is true, base, head and PR/MR come from the environment\n\
+(GitHub's event payload for pull_request, pull_request_target, merge_group and push; GitLab's\n\
+CI_MERGE_REQUEST_* and CI_COMMIT_* variables); --base/--head always win. In GitHub Actions the\n\
+default --format is github, the Markdown summary is appended to GITHUB_STEP_SUMMARY, and\n\
+verdict, findings, blocking, sarif and reason are written to GITHUB_OUTPUT.\n\
 Exit codes: 0 pass, 1 blocked, 2 could not decide. --fail-open turns 2 into 0, loudly.")]
 pub struct Args {
     #[command(flatten)]
@@ -46,9 +54,9 @@ pub struct Args {
     /// Which findings block. May widen the org scope, never narrow it.
     #[arg(long, value_enum)]
     pub scope: Option<ScopeArg>,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// What to print on stdout. Default: text, or github (workflow-command annotations) in GitHub Actions.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Also write SARIF 2.1.0 to FILE.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
@@ -64,6 +72,10 @@ pub struct Args {
     /// When the gate cannot decide, pass (exit 0) instead of failing closed (exit 2). Printed loudly.
     #[arg(long)]
     pub fail_open: bool,
+    /// Print the change and forge detected from the CI environment and the flags, each with where it
+    /// came from, and exit 0 without running the gate (with --format json: the context as JSON).
+    #[arg(long)]
+    pub explain_context: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -86,26 +98,38 @@ impl From<ScopeArg> for ScopeMode {
 }
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
+    let env = |name: &str| std::env::var(name).ok();
+    // Flags always win over what the CI environment says.
+    let context = ci::detect(env).map(|c| c.with_flags(args.change.base.as_deref(), args.change.head.as_deref()));
+    if args.explain_context {
+        return explain(context, args.format);
+    }
+    let in_actions = ci::in_github_actions(env);
+    let format = args.format.unwrap_or(if in_actions { Format::Github } else { Format::Text });
     let policies = if args.policy.is_empty() {
         std::env::var_os("AIGATE_POLICY").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default()
     } else {
         args.policy.clone()
     };
-    let options = CheckOptions {
-        repo: args.change.repo.clone(),
-        base: args.change.base.clone(),
-        head: Some(args.change.head.clone()),
-        policies,
-        config: args.config.clone(),
-        scope: args.scope.map(Into::into),
-        signatures: args.change.signatures.clone(),
-        max_file_size: args.max_file_size,
-    };
-    let report = match check(&options) {
+    // An unreadable CI environment is an undecided run like any other gate error: fail closed.
+    let decided = context.map_err(miette::Report::new).and_then(|context| {
+        let options = CheckOptions {
+            repo: args.change.repo.clone(),
+            base: context.base,
+            head: context.head,
+            policies,
+            config: args.config.clone(),
+            scope: args.scope.map(Into::into),
+            signatures: args.change.signatures.clone(),
+            max_file_size: args.max_file_size,
+        };
+        check(&options).map_err(miette::Report::new)
+    });
+    let report = match decided {
         Ok(report) => report,
         Err(err) => {
             // Say what went wrong as a diagnostic, then report the undecided verdict like any other.
-            eprintln!("{:?}", miette::Report::new(err));
+            eprintln!("{err:?}");
             let report = error_report("the gate could not decide: see the error above".into(), args.fail_open);
             if args.fail_open {
                 eprintln!(
@@ -117,21 +141,43 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         }
     };
     write_outputs(&args, &report)?;
-    let out = match args.format {
+    let out = match format {
         Format::Text => terminal::to_string(&report),
         Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         Format::Markdown => markdown::to_string(&report),
         Format::Github => github::to_string(&report),
     };
     print!("{out}");
+    if in_actions {
+        for failure in actions::publish(&report, args.sarif.as_deref(), env) {
+            tracing::warn!("{failure}");
+        }
+    }
     if report.verdict.outcome == Outcome::Error && report.verdict.exit_code == 0 {
         tracing::warn!("fail-open: exit 0 although the gate could not decide");
     }
     Ok(ExitCode::from(report.verdict.exit_code))
 }
 
+/// `--explain-context`: the detected context, or why it could not be read (exit 2).
+fn explain(context: Result<Context, ContextError>, format: Option<Format>) -> miette::Result<ExitCode> {
+    match context {
+        Ok(context) if format == Some(Format::Json) => {
+            let json = serde_json::to_string_pretty(&context).map_err(|e| miette::miette!("cannot serialise the context: {e}"))?;
+            println!("{json}");
+        }
+        Ok(context) => print!("{}", context.explain()),
+        Err(err) => {
+            eprintln!("{:?}", miette::Report::new(err));
+            return Ok(ExitCode::from(super::EXIT_ERROR));
+        }
+    }
+    Ok(ExitCode::from(super::EXIT_PASS))
+}
+
 fn write_outputs(args: &Args, report: &GateReport) -> miette::Result<()> {
-    let outputs: [(&Option<PathBuf>, fn(&GateReport) -> String); 3] =
+    type Render = fn(&GateReport) -> String;
+    let outputs: [(&Option<PathBuf>, Render); 3] =
         [(&args.sarif, sarif::to_string), (&args.codequality, codequality::to_string), (&args.markdown, markdown::to_string)];
     for (path, render) in outputs {
         if let Some(path) = path {

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let repo =
         Repo::discover(&args.change.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
     let traced =
-        trace(&repo, args.change.base.as_deref(), &args.change.head, &catalogue).map_err(TraceFailure::from)?;
+        trace(&repo, args.change.base.as_deref(), args.change.head.as_deref().unwrap_or("HEAD"), &catalogue).map_err(TraceFailure::from)?;
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&traced.trace).map_err(|e| TraceFailure {
