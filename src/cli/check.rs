@@ -7,8 +7,12 @@ use std::process::ExitCode;
 use super::change::ChangeArgs;
 use aigate::forge::actions;
 use aigate::forge::env::{self as ci, Context, ContextError};
-use aigate::gate::model::{GateReport, Outcome, ScopeMode};
-use aigate::gate::run::{CheckOptions, check, error_report};
+use aigate::git::Repo;
+use aigate::ledger::client::{LedgerClient, RunContext, gate_records};
+use aigate::ledger::spool::Spool;
+use aigate::provenance::model::Trace;
+use aigate::gate::model::{Verdict, GateReport, Outcome, ScopeMode};
+use aigate::gate::run::{CheckOptions, check_traced, error_report};
 use aigate::report::{codequality, github, markdown, sarif, terminal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,6 +76,13 @@ pub struct Args {
     /// When the gate cannot decide, pass (exit 0) instead of failing closed (exit 2). Printed loudly.
     #[arg(long)]
     pub fail_open: bool,
+    /// Post the run, its corrections and waivers to this ledger (token: AIGATE_LEDGER_TOKEN). When it
+    /// cannot be reached the records are spooled to .aigate/spool/ and sent by a later run.
+    #[arg(long, value_name = "URL", env = "AIGATE_LEDGER_URL")]
+    pub ledger: Option<String>,
+    /// Fail closed (exit 2) when the records could not be delivered to the ledger.
+    #[arg(long, requires = "ledger")]
+    pub ledger_required: bool,
     /// Print the change and forge detected from the CI environment and the flags, each with where it
     /// came from, and exit 0 without running the gate (with --format json: the context as JSON).
     #[arg(long)]
@@ -115,18 +126,24 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let decided = context.map_err(miette::Report::new).and_then(|context| {
         let options = CheckOptions {
             repo: args.change.repo.clone(),
-            base: context.base,
-            head: context.head,
+            base: context.base.clone(),
+            head: context.head.clone(),
             policies,
             config: args.config.clone(),
             scope: args.scope.map(Into::into),
             signatures: args.change.signatures.clone(),
             max_file_size: args.max_file_size,
         };
-        check(&options).map_err(miette::Report::new)
+        let (report, trace) = check_traced(&options).map_err(miette::Report::new)?;
+        Ok((report, trace, context))
     });
     let report = match decided {
-        Ok(report) => report,
+        Ok((mut report, trace, context)) => {
+            if let Some(url) = &args.ledger {
+                record(url, &args, &mut report, &trace, &context);
+            }
+            report
+        }
         Err(err) => {
             // Say what went wrong as a diagnostic, then report the undecided verdict like any other.
             eprintln!("{err:?}");
@@ -191,4 +208,38 @@ fn write(path: &Path, text: &str) -> miette::Result<()> {
     std::fs::write(path, text).map_err(|e| {
         miette::miette!(help = "check that the directory exists and is writable", "cannot write {}: {e}", path.display())
     })
+}
+
+/// Posts the run to the ledger (or spools it). The verdict does not depend on it unless
+/// `--ledger-required`, which turns an undelivered record into "could not decide".
+fn record(url: &str, args: &Args, report: &mut GateReport, trace: &Trace, context: &Context) {
+    let root = Repo::discover(&args.change.repo).map(|r| r.path()).unwrap_or_else(|_| args.change.repo.clone());
+    let ctx = RunContext {
+        repo: context.repo.clone().unwrap_or_else(|| {
+            root.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default()
+        }),
+        forge: match context.forge {
+            ci::Forge::None => None,
+            forge => serde_json::to_value(forge).ok().and_then(|v| v.as_str().map(String::from)),
+        },
+        change_number: context.pr,
+    };
+    let (run, corrections) = gate_records(report, &ctx, trace);
+    let delivery = LedgerClient::from_env(url).and_then(|client| client.deliver_blocking(&Spool::in_repo(&root), run, corrections));
+    let (line, delivered) = match delivery {
+        Ok(d) => {
+            let ok = d.spooled == 0 && d.rejected.is_empty();
+            (d.to_string(), ok)
+        }
+        Err(e) => (format!("ledger: nothing recorded: {e}"), false),
+    };
+    eprintln!("{line}");
+    report.notes.push(line);
+    if args.ledger_required && !delivered {
+        report.verdict = Verdict {
+            outcome: Outcome::Error,
+            reason: "--ledger-required and the run could not be delivered to the ledger".into(),
+            exit_code: if args.fail_open { 0 } else { super::EXIT_ERROR },
+        };
+    }
 }

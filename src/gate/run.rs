@@ -18,7 +18,7 @@ use crate::engine::source::SourceFile;
 use crate::git::{ChangeStatus, GitError, Repo, TreeChange, is_binary};
 use crate::policy::{Invariant, KindName, PolicyError, PolicyLoader};
 use crate::provenance::attribution::FileLines;
-use crate::provenance::model::{CommitProvenance, Signal, SignalKind};
+use crate::provenance::model::{CommitProvenance, Signal, SignalKind, Trace};
 use crate::provenance::signatures::{Catalogue, SignatureError};
 use crate::provenance::trace::{ProvenanceError, classify, trace_commits};
 
@@ -60,6 +60,11 @@ pub enum GateError {
 
 /// Runs the gate on one change.
 pub fn check(opts: &CheckOptions) -> Result<GateReport, GateError> {
+    check_traced(opts).map(|(report, _)| report)
+}
+
+/// Runs the gate and also returns the change's provenance (corrections for the ledger).
+pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateError> {
     let repo = Repo::discover(&opts.repo)?;
     let head_rev = opts.head.as_deref().unwrap_or("HEAD");
     let range = repo.range(opts.base.as_deref(), head_rev)?;
@@ -199,7 +204,7 @@ pub fn check(opts: &CheckOptions) -> Result<GateReport, GateError> {
     }
     let mut tools: Vec<(String, usize)> = tools.into_iter().collect();
     tools.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(GateReport {
+    let report = GateReport {
         verdict,
         policy_digest: digest,
         scope: layered.settings.scope,
@@ -217,7 +222,8 @@ pub fn check(opts: &CheckOptions) -> Result<GateReport, GateError> {
         findings,
         totals,
         notes,
-    })
+    };
+    Ok((report, trace))
 }
 
 /// The report of a run that could not decide: exit 2, or 0 when the user opted to fail open.
