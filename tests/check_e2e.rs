@@ -38,6 +38,9 @@ fn check(repo: &Path, args: &[&str]) -> Run {
         .current_dir(repo)
         .env_remove("AIGATE_POLICY")
         .env_remove("AIGATE_SIGNATURES")
+        .env_remove("AIGATE_LEDGER_URL")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .args(["check", "--base", "HEAD~1"])
         .args(args)
         .output()
@@ -285,6 +288,8 @@ fn errors_fail_closed_and_fail_open_is_loud() {
     let repo = repo_with_base();
     let unknown = Command::new(git_fixture::bin_path())
         .current_dir(repo.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .args(["check", "--base", "no-such-branch"])
         .output()
         .unwrap();
