@@ -106,10 +106,12 @@ fn run_json(mut cmd: Command) -> serde_json::Value {
 
 type Key = (String, u64, String);
 
+/// Counts per (file, line, rule) of the bench's rules (ast-grep also reports its own
+/// `unused-suppression` for `ast-grep-ignore` comments in the corpus, which aigate does not honour).
 fn keys(items: &[serde_json::Value], key: impl Fn(&serde_json::Value) -> Key) -> BTreeMap<Key, usize> {
     let mut out = BTreeMap::new();
-    for item in items {
-        *out.entry(key(item)).or_default() += 1;
+    for k in items.iter().map(key).filter(|k| k.2.starts_with("bench/")) {
+        *out.entry(k).or_default() += 1;
     }
     out
 }
@@ -164,8 +166,9 @@ fn build_corpus(dir: &Path) -> Stats {
                     if text.contains('\0') {
                         continue;
                     }
-                    let rel = file.strip_prefix("/").unwrap_or(&file);
-                    let dest = dir.join(name).join(rel);
+                    // <corpus>/<lang>/<source root's name>/<path below it>: no hidden components.
+                    let rel = file.strip_prefix(root).unwrap_or(&file);
+                    let dest = dir.join(name).join(root.file_name().unwrap_or_default()).join(rel);
                     if let Some(parent) = dest.parent() {
                         fs::create_dir_all(parent).expect("create corpus dir");
                     }

@@ -17,7 +17,10 @@ use serde_value::Value;
 pub enum Need {
     /// No requirement we can check: the rule must always run.
     Always,
+    /// A whole word (a pattern's token): not counted inside a longer word.
     Word(String),
+    /// Any occurrence of the text (a regex's literal, which may be part of a longer word).
+    Text(String),
     All(Vec<Need>),
     Any(Vec<Need>),
 }
@@ -42,15 +45,16 @@ impl Need {
     fn words<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
             Need::Always => {}
-            Need::Word(w) => out.push(w),
+            Need::Word(w) | Need::Text(w) => out.push(w),
             Need::All(items) | Need::Any(items) => items.iter().for_each(|n| n.words(out)),
         }
     }
 
-    fn holds(&self, present: &dyn Fn(&str) -> bool) -> bool {
+    fn holds(&self, present: &dyn Fn(&str, bool) -> bool) -> bool {
         match self {
             Need::Always => true,
-            Need::Word(w) => present(w),
+            Need::Word(w) => present(w, true),
+            Need::Text(w) => present(w, false),
             Need::All(items) => items.iter().all(|n| n.holds(present)),
             Need::Any(items) => items.iter().any(|n| n.holds(present)),
         }
@@ -141,7 +145,7 @@ pub(crate) fn regex_words(pattern: &str) -> Need {
     let mut words = Vec::new();
     for lit in literals {
         match std::str::from_utf8(lit.as_bytes()) {
-            Ok(w) if w.len() >= 2 => words.push(Need::Word(w.to_string())),
+            Ok(w) if w.len() >= 2 => words.push(Need::Text(w.to_string())),
             _ => return Need::Always,
         }
     }
@@ -185,15 +189,17 @@ impl Prefilter {
         Ok(Prefilter { matcher, words, index })
     }
 
-    /// Which of the words occur in `text`.
+    /// Which of the words occur in `text`, anywhere and as whole words.
     pub(crate) fn scan(&self, text: &str) -> Present<'_> {
-        let mut found = vec![false; self.words.len()];
+        let mut anywhere = vec![false; self.words.len()];
+        let mut whole = vec![false; self.words.len()];
         if let Some(matcher) = &self.matcher {
-            let mut left = found.len();
+            let mut left = whole.len();
             for m in matcher.find_overlapping_iter(text) {
-                let slot = &mut found[m.pattern().as_usize()];
-                if !*slot {
-                    *slot = true;
+                let i = m.pattern().as_usize();
+                anywhere[i] = true;
+                if !whole[i] && whole_word(text, m.start(), m.end()) {
+                    whole[i] = true;
                     left -= 1;
                     if left == 0 {
                         break;
@@ -201,13 +207,29 @@ impl Prefilter {
                 }
             }
         }
-        Present { found, index: &self.index }
+        Present { anywhere, whole, index: &self.index }
     }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether `text[start..end]` is not glued to word characters on either side. A pattern word is
+/// a maximal run of word characters in the pattern, and the node it belongs to is a whole token
+/// in the source, so an occurrence inside a longer word (`unwrap` in `unwrap_or`, `expect` in
+/// `expected`) cannot be it.
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let word = &text[start..end];
+    let glued_before = word.starts_with(is_word_char) && text[..start].chars().next_back().is_some_and(is_word_char);
+    let glued_after = word.ends_with(is_word_char) && text[end..].chars().next().is_some_and(is_word_char);
+    !glued_before && !glued_after
 }
 
 /// The words found in one file.
 pub(crate) struct Present<'p> {
-    found: Vec<bool>,
+    anywhere: Vec<bool>,
+    whole: Vec<bool>,
     index: &'p HashMap<String, usize>,
 }
 
@@ -215,7 +237,9 @@ impl Present<'_> {
     /// Whether a rule with this need can match the file.
     pub(crate) fn allows(&self, need: &Need) -> bool {
         // A word the prefilter was not built with is treated as present (never skip wrongly).
-        need.holds(&|w| self.index.get(w).is_none_or(|&i| self.found[i]))
+        need.holds(&|w, as_word| {
+            self.index.get(w).is_none_or(|&i| if as_word { self.whole[i] } else { self.anywhere[i] })
+        })
     }
 }
 
@@ -256,17 +280,17 @@ mod tests {
         let r = yaml("kind: identifier\nregex: ^(password|secret)_");
         assert_eq!(
             need_of_rule(&r, None, 0),
-            Need::Any(vec![Need::Word("password_".into()), Need::Word("secret_".into())])
+            Need::Any(vec![Need::Text("password_".into()), Need::Text("secret_".into())])
         );
     }
 
     #[test]
     fn regex_words_are_conservative() {
-        assert_eq!(regex_words("^Deprecated"), Need::Word("Deprecated".into()));
+        assert_eq!(regex_words("^Deprecated"), Need::Text("Deprecated".into()));
         assert_eq!(regex_words("a*b"), Need::Always, "may start with `b`: too short to use");
         assert_eq!(regex_words(".*foo"), Need::Always, "no prefix literal");
         match regex_words("(?i)eval") {
-            Need::Any(v) => assert!(v.len() == 16 && v.contains(&Need::Word("EvAl".into())), "{v:?}"),
+            Need::Any(v) => assert!(v.len() == 16 && v.contains(&Need::Text("EvAl".into())), "{v:?}"),
             other => panic!("case variants expected, got {other:?}"),
         }
         assert_eq!(regex_words("(?i)password_hash"), Need::Always, "too many case variants");
@@ -282,5 +306,15 @@ mod tests {
         assert!(!present.allows(&needs[1]));
         assert!(present.allows(&Need::Always));
         assert!(p.scan("exec(code)").allows(&needs[1]));
+        // Inside a longer word is not an occurrence; a later whole one is.
+        assert!(!p.scan("x.unwrap_or(1); // unwrapped").allows(&needs[0]));
+        assert!(p.scan("x.unwrap_or(1); y.unwrap()").allows(&needs[0]));
+        assert!(p.scan("évalexec(x)").allows(&needs[1]) == false);
+        assert!(p.scan("(exec)").allows(&needs[1]));
+        // A regex literal counts anywhere, even inside a longer word.
+        let text_need = [Need::Text("Deprecated".into())];
+        let p = Prefilter::new(text_need.iter()).expect("prefilter");
+        assert!(p.scan("struct DeprecatedApi;").allows(&text_need[0]));
+        assert!(!p.scan("struct Api;").allows(&text_need[0]));
     }
 }

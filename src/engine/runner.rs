@@ -143,6 +143,10 @@ impl Engine {
 
     /// Like [`Engine::check_file`], also saying whether and why the file was skipped or parsed.
     pub fn analyse(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> FileOutcome {
+        self.analyse_with(head, base, true)
+    }
+
+    fn analyse_with(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>, prefilter: bool) -> FileOutcome {
         if head.text.len() as u64 > self.options.max_file_size {
             return FileOutcome {
                 skipped: Some(format!(
@@ -160,7 +164,7 @@ impl Engine {
             && let Some(rules) = self.by_lang.get(&lang)
             && !head.text.is_empty()
         {
-            parsed = self.run_tree_rules(lang, rules, head, &mut findings, &mut notes);
+            parsed = self.run_tree_rules(lang, rules, head, &mut findings, &mut notes, prefilter);
         }
         let mut nesting: Option<usize> = None;
         for &i in &self.textual {
@@ -202,11 +206,13 @@ impl Engine {
         head: &SourceFile<'_>,
         out: &mut Vec<Finding>,
         notes: &mut Vec<String>,
+        use_prefilter: bool,
     ) -> bool {
         let applicable = |i: &&usize| self.invariants[**i].applies_to_path(head.path);
         let mut patterns: Vec<usize> = rules.patterns.iter().filter(applicable).copied().collect();
         let queries: Vec<usize> = rules.queries.iter().filter(applicable).copied().collect();
-        if !patterns.is_empty()
+        if use_prefilter
+            && !patterns.is_empty()
             && let Some(prefilter) = &rules.prefilter
         {
             let present = prefilter.scan(head.text);
@@ -401,5 +407,80 @@ fn with_detail(message: &str, detail: Option<&str>) -> String {
         Some(d) if !d.is_empty() && !message.is_empty() => format!("{message}: {d}"),
         Some(d) if !d.is_empty() => d.to_string(),
         _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefilter only ever skips work: on real files (this crate's and its dependencies'
+    /// sources) the findings with and without it are identical, and some files are skipped.
+    #[test]
+    fn the_prefilter_never_drops_a_finding() {
+        let rules = r#"
+id: unwrap
+language: rust
+rule: { pattern: $X.unwrap() }
+---
+id: expect-in-fn
+language: rust
+rule:
+  pattern: $X.expect($M)
+  inside: { kind: function_item, stopBy: end }
+---
+id: unsafe-or-transmute
+language: rust
+rule:
+  any:
+    - pattern: "unsafe { $$$B }"
+    - pattern: mem::transmute($$$A)
+---
+id: deprecated-attr
+language: rust
+rule: { kind: identifier, regex: "^deprecat" }
+---
+id: util
+language: rust
+utils:
+  is-panic: { pattern: "panic!($$$A)" }
+rule: { matches: is-panic }
+"#;
+        let policy = Policy::from_yaml("t.yaml", rules).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::new(&policy).unwrap_or_else(|e| panic!("{e}"));
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        collect_rs(&root.join("src"), &mut files);
+        if let Some(home) = std::env::var_os("HOME") {
+            let registry = std::path::Path::new(&home).join(".cargo/registry/src");
+            for index in std::fs::read_dir(registry).into_iter().flatten().flatten() {
+                for krate in std::fs::read_dir(index.path()).into_iter().flatten().flatten().take(40) {
+                    collect_rs(&krate.path(), &mut files);
+                }
+            }
+        }
+        let (mut skipped, mut findings) = (0, 0);
+        for path in files.iter().take(1500) {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            let file = SourceFile { path: "x.rs", lang: Some(Lang::Rust), text: &text };
+            let fast = engine.analyse_with(&file, None, true);
+            let full = engine.analyse_with(&file, None, false);
+            assert_eq!(fast.findings, full.findings, "{}", path.display());
+            skipped += usize::from(!fast.parsed);
+            findings += full.findings.len();
+        }
+        assert!(skipped > 0 && findings > 0, "skipped {skipped}, findings {findings}");
+    }
+
+    fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                collect_rs(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") && std::fs::metadata(&path).is_ok_and(|m| m.len() < 300_000) {
+                out.push(path);
+            }
+        }
     }
 }
