@@ -65,12 +65,18 @@ fn main() {
     // Alternate the tools so that neither benefits from a warmer cache; one warm-up each.
     let _ = time(aigate_cmd(Stdio::null()));
     let _ = time(sg_cmd(Stdio::null()));
-    let (mut a, mut s) = (Vec::new(), Vec::new());
+    let (mut a, mut s, mut a_cpu, mut s_cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        a.push(time(aigate_cmd(Stdio::null())));
-        s.push(time(sg_cmd(Stdio::null())));
+        let (wall, cpu) = time(aigate_cmd(Stdio::null()));
+        a.push(wall);
+        a_cpu.push(cpu);
+        let (wall, cpu) = time(sg_cmd(Stdio::null()));
+        s.push(wall);
+        s_cpu.push(cpu);
     }
     let (am, sm) = (median(&mut a), median(&mut s));
+    let (acm, scm) = (median(&mut a_cpu), median(&mut s_cpu));
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
@@ -89,7 +95,9 @@ fn main() {
     println!("runs: {runs} per tool, alternating, after one warm-up each");
     println!("aigate scan:   median {:.2}s  min {:.2}s", am.as_secs_f64(), min(&a).as_secs_f64());
     println!("ast-grep scan: median {:.2}s  min {:.2}s", sm.as_secs_f64(), min(&s).as_secs_f64());
-    println!("ratio aigate/ast-grep (median): {:.2}", am.as_secs_f64() / sm.as_secs_f64());
+    println!("ratio aigate/ast-grep (median wall): {:.2}", am.as_secs_f64() / sm.as_secs_f64());
+    println!("CPU time (user+sys, median): aigate {:.2}s, ast-grep {:.2}s, ratio {:.2}", acm.as_secs_f64(), scm.as_secs_f64(), acm.as_secs_f64() / scm.as_secs_f64().max(0.01));
+    println!("load average after the runs: {}", load.trim());
     println!("findings: aigate {} , ast-grep {} , identical (file, line, rule): {}", ours.values().sum::<usize>(), theirs.values().sum::<usize>(), ours == theirs);
     println!("per rule (aigate): {}", per_rule(&ours));
     if ours != theirs {
@@ -116,12 +124,25 @@ fn keys(items: &[serde_json::Value], key: impl Fn(&serde_json::Value) -> Key) ->
     out
 }
 
-fn time(mut cmd: Command) -> Duration {
+/// Wall time and CPU time (user + system, of the waited-for child) of one run.
+fn time(mut cmd: Command) -> (Duration, Duration) {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let status = cmd.stderr(Stdio::null()).status().expect("run tool");
     let elapsed = start.elapsed();
     assert!(status.code().is_some_and(|c| c <= 1), "{cmd:?} failed: {status}");
-    elapsed
+    (elapsed, children_cpu().saturating_sub(cpu_before))
+}
+
+/// CPU time of this process's waited-for children (`cutime + cstime` of /proc/self/stat,
+/// in clock ticks of 10 ms); zero where /proc is unavailable.
+fn children_cpu() -> Duration {
+    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3; cutime and cstime are fields 16 and 17.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((ticks(16) + ticks(17)) * 10)
 }
 
 fn median(v: &mut [Duration]) -> Duration {

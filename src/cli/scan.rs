@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -92,12 +92,20 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     }
     report.skipped.splice(0..0, walk_skipped);
 
-    match args.format {
+    let output = match args.format {
         Format::Json => {
-            let json = serde_json::to_string_pretty(&report).map_err(|e| miette::miette!("cannot write JSON: {e}"))?;
-            println!("{json}");
+            let mut json = serde_json::to_string_pretty(&report).map_err(|e| miette::miette!("cannot write JSON: {e}"))?;
+            json.push('\n');
+            json
         }
-        Format::Text => print!("{}", render_text(&report, engine.invariants())),
+        Format::Text => render_text(&report, engine.invariants()),
+    };
+    // A closed pipe (`aigate scan | head`) is not an error; the exit code still tells the verdict.
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(miette::miette!("cannot write the report to stdout: {e}"));
     }
     let blocked = report.findings.iter().any(Finding::blocks);
     Ok(ExitCode::from(if blocked { EXIT_BLOCKED } else { EXIT_PASS }))
