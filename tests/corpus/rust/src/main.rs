@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(match aigate_demo::run() { Ok(()) => 0, Err(_) => 2 });
+}
