@@ -151,3 +151,17 @@ fn without_hygiene_invariants_waivers_still_apply_but_problems_are_not_reported(
     let found = e.check_file(&SourceFile { path: "m.py", lang: Some(Lang::Python), text }, None);
     assert_eq!(summary(&found), [s("py/eval", 1, Some("constant from the settings module"))]);
 }
+
+#[test]
+fn a_marker_in_a_string_after_a_comment_opener_is_not_a_waiver() {
+    // `//` inside the string makes the line look like a comment; the syntax tree says otherwise.
+    let text = "fn f() {\n    let s = \"// aigate: allow(rust/x) -- not a comment, a string\";\n}\n";
+    let policy = PolicyLoader::new()
+        .builtin(false)
+        .text("r.yaml", "id: rust/x\nlanguage: rust\nrule: {pattern: let s = $S;}\n---\nid: aigate/unused-waiver\nwaiver: unused\n")
+        .load()
+        .unwrap();
+    let e = Engine::new(&policy).unwrap();
+    let found = e.check_file(&SourceFile { path: "a.rs", lang: Some(Lang::Rust), text }, None);
+    assert_eq!(summary(&found), [s("rust/x", 2, None)]);
+}

@@ -335,9 +335,17 @@ impl Engine {
     }
 
     fn apply_waivers(&self, head: &SourceFile<'_>, findings: &mut Vec<Finding>) {
-        let waivers = waiver::parse(head.text, head.lang);
+        let mut waivers = waiver::parse(head.text, head.lang);
         if waivers.is_empty() {
             return;
+        }
+        // Confirm with the syntax tree that each marker is in a comment, not in a string
+        // literal (files with markers are rare, so this extra parse costs little).
+        if let Some(lang) = head.lang
+            && let Ok(root) = AstGrep::<StrDoc<SupportLang>>::try_new(head.text, lang.ast_grep())
+        {
+            let tree = root.root().get_inner_node();
+            waivers.retain(|w| in_comment(tree, w.offset));
         }
         let waivable = |id: &str| !self.not_waivable.contains(id);
         let problems = waiver::apply(findings, &waivers, &waivable, self.options.min_waiver_reason);
@@ -362,6 +370,18 @@ impl Engine {
             });
         }
     }
+}
+
+/// Whether byte `offset` lies in a comment node of the tree.
+fn in_comment(root: tree_sitter::Node<'_>, offset: usize) -> bool {
+    let mut node = root.descendant_for_byte_range(offset, offset + 1);
+    while let Some(n) = node {
+        if n.kind().contains("comment") {
+            return true;
+        }
+        node = n.parent();
+    }
+    false
 }
 
 /// The depth of a syntax tree, walked iteratively.

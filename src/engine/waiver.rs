@@ -33,6 +33,8 @@ pub enum WaiverHygiene {
 /// One waiver comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiver {
+    /// Byte offset of the `aigate:` marker in the text.
+    pub offset: usize,
     pub start: Position,
     pub end: Position,
     pub ids: Vec<String>,
@@ -40,12 +42,15 @@ pub struct Waiver {
     pub reason: Option<String>,
 }
 
-static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"aigate:\s*allow\(([^)]*)\)(?:\s*--(.*))?").unwrap_or_else(|e| panic!("waiver regex: {e}"))
+/// Rule ids are word characters and `-./:@`; anything else in the parentheses (say `<rule-id>`
+/// in documentation) means the text is not a waiver.
+static MARKER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"aigate:\s*allow\(\s*([\w\-./:@]+(?:\s*,\s*[\w\-./:@]+)*)?\s*,?\s*\)(?:\s*--(.*))?").ok()
 });
 
 /// Every waiver in `text`.
 pub fn parse(text: &str, lang: Option<Lang>) -> Vec<Waiver> {
+    let Some(marker) = MARKER.as_ref() else { return Vec::new() };
     if memchr::memmem::find(text.as_bytes(), b"aigate:").is_none() {
         return Vec::new();
     }
@@ -53,20 +58,24 @@ pub fn parse(text: &str, lang: Option<Lang>) -> Vec<Waiver> {
     let mut out = Vec::new();
     for n in 1..=index.line_count() as u32 {
         let Some(line) = index.line(n) else { continue };
-        let Some(caps) = MARKER.captures(line) else { continue };
+        let Some(caps) = marker.captures(line) else { continue };
         let Some(whole) = caps.get(0) else { continue };
         if !in_comment(&line[..whole.start()], lang) {
             continue;
         }
-        let ids: Vec<String> =
-            caps[1].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let ids: Vec<String> = caps
+            .get(1)
+            .map_or("", |m| m.as_str())
+            .split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
         let reason = caps.get(2).map(|m| {
             let r = m.as_str().trim();
             let r = r.find("*/").map_or(r, |i| r[..i].trim_end());
             r.trim_end_matches("-->").trim().to_string()
         });
         let col = |byte: usize| line[..byte].chars().count() as u32 + 1;
+        let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
         out.push(Waiver {
+            offset: line_start + whole.start(),
             start: Position { line: n, column: col(whole.start()) },
             end: Position { line: n, column: col(line.len()) },
             ids,
@@ -190,5 +199,9 @@ mod tests {
         assert_eq!(ws[0].reason, None);
         let ws = parse("// aigate: allow(r) --   ", Some(Lang::Rust));
         assert_eq!(ws[0].reason, None);
+        let ws = parse("// aigate: allow() -- no rule named here at all", Some(Lang::Rust));
+        assert!(ws[0].ids.is_empty());
+        // Documentation of the syntax is not a waiver.
+        assert!(parse("//! `aigate: allow(<rule-id>[, <rule-id>…]) -- <reason>`", Some(Lang::Rust)).is_empty());
     }
 }

@@ -54,18 +54,17 @@ pub struct RuleError {
 }
 
 impl RuleError {
-    /// `line`/`column` are 1-based (column in chars); 0 means unknown (start of the document).
-    #[allow(clippy::too_many_arguments)]
+    /// `at` is a 1-based line and column (in chars); 0 means unknown (start of the document).
     pub(crate) fn new(
         file: &str,
         text: &str,
-        line: u32,
-        column: u32,
+        at: (u32, u32),
         rule_id: Option<&str>,
         key: Option<&str>,
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> RuleError {
+        let (line, column) = at;
         let line = line.max(1);
         let column = column.max(1);
         let offset = byte_offset(text, line, column);

@@ -84,15 +84,7 @@ impl GlobEntry {
 #[derive(Deserialize)]
 struct IdOnly {
     #[serde(default)]
-    id: Option<IgnoredOrString>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IgnoredOrString {
-    Str(String),
-    #[allow(dead_code)]
-    Other(IgnoredAny),
+    id: Option<Value>,
 }
 
 /// A kind key present in a document, with where it is.
@@ -107,7 +99,7 @@ pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, RuleErro
             docs.into_iter()
                 .map(|d| {
                     let id = match d.value.id {
-                        Some(IgnoredOrString::Str(s)) => Some(s),
+                        Some(Value::String(s)) => Some(s),
                         _ => None,
                     };
                     (d.referenced, id)
@@ -122,8 +114,7 @@ pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, RuleErro
         return Err(RuleError::new(
             file.name,
             file.text,
-            1,
-            1,
+            (1, 1),
             None,
             None,
             "the documents of this file could not be told apart",
@@ -168,7 +159,7 @@ fn yaml_error(file: &RuleFile<'_>, starts: &[(Location, Option<String>)], e: &se
     } else {
         "fix the YAML at this location"
     };
-    RuleError::new(file.name, file.text, line, column, id.as_deref(), key.as_deref(), message, help)
+    RuleError::new(file.name, file.text, (line, column), id.as_deref(), key.as_deref(), message, help)
 }
 
 /// The first `name` in backticks in an error message (serde names the offending field so).
@@ -211,7 +202,7 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
     let id = doc.id.as_ref().map(|s| s.value.trim().to_string()).filter(|s| !s.is_empty());
     let err = |at: Option<Location>, key: &str, message: String, help: &str| {
         let (line, column) = at.map_or((start, 1), |l| (line_of(l), col_of(l)));
-        RuleError::new(file.name, file.text, line, column, id.as_deref(), Some(key), message, help)
+        RuleError::new(file.name, file.text, (line, column), id.as_deref(), Some(key), message, help)
     };
     let Some(id_str) = id.clone() else {
         return Err(err(None, "id", "the rule has no `id`".into(), "give every rule document a unique `id:`"));
@@ -350,7 +341,7 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
                         None => (find_key(file.text, e.key, start, end).map_or(start, |p| p.0), 1, e.key.to_string()),
                     },
                 };
-                RuleError::new(file.name, file.text, line, column, Some(&id_str), Some(&key), e.message, e.help)
+                RuleError::new(file.name, file.text, (line, column), Some(&id_str), Some(&key), e.message, e.help)
             })?;
             (Check::Pattern(compiled), KindName::Pattern)
         }
@@ -371,7 +362,7 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
                     line += row + u32::from(block);
                     column = if block || row > 0 { e.column + 1 } else { column + e.column };
                 }
-                RuleError::new(file.name, file.text, line, column, Some(&id_str), Some(key), e.message, e.help)
+                RuleError::new(file.name, file.text, (line, column), Some(&id_str), Some(key), e.message, e.help)
             })?;
             (Check::Query(compiled), KindName::Query)
         }

@@ -215,8 +215,7 @@ fn apply_manifest(policy: &mut Policy, default_name: &str, shown: &str, text: &s
             PolicyError::from(RuleError::new(
                 shown,
                 text,
-                line,
-                column,
+                (line, column),
                 None,
                 None,
                 e.without_snippet().to_string(),
