@@ -176,25 +176,26 @@ impl PolicyLoader {
 }
 
 fn load_builtin(policy: &mut Policy) -> Result<(), PolicyError> {
+    // Manifests first, so that a pack's name and enablement are known before its rules.
+    let mut names: BTreeMap<&str, String> = BTreeMap::new();
     for (path, text) in builtin::FILES {
-        let (pack, file_name) = match path.split_once('/') {
-            Some((pack, rest)) => (Some(pack), rest.rsplit('/').next().unwrap_or(rest)),
-            None => (None, *path),
-        };
-        if let Some(pack) = pack {
+        if let Some((dir, "pack.yaml" | "pack.yml")) = path.split_once('/') {
+            ensure_pack(policy, dir, true);
+            names.insert(dir, apply_manifest(policy, dir, &format!("rules/{path}"), text)?);
+        }
+    }
+    for (path, text) in builtin::FILES {
+        let file_name = path.rsplit('/').next().unwrap_or_default();
+        if matches!(file_name, "pack.yaml" | "pack.yml" | "signatures.yaml" | "signatures.yml") {
+            continue;
+        }
+        // Each directory directly under rules/ is a pack.
+        let pack = path.split_once('/').map(|(dir, _)| names.get(dir).cloned().unwrap_or_else(|| dir.to_string()));
+        if let Some(pack) = &pack {
             ensure_pack(policy, pack, true);
         }
         let shown = format!("rules/{path}");
-        if file_name == "pack.yaml" {
-            if let Some(pack) = pack {
-                apply_manifest(policy, pack, &shown, text)?;
-            }
-            continue;
-        }
-        if file_name == "signatures.yaml" {
-            continue;
-        }
-        let file = RuleFile { name: &shown, text, pack, builtin: true };
+        let file = RuleFile { name: &shown, text, pack: pack.as_deref(), builtin: true };
         add(policy, parse_file(&file)?)?;
     }
     Ok(())
