@@ -65,7 +65,9 @@ const MAX_UTIL_DEPTH: usize = 8;
 
 /// The need of an ast-grep rule object (`rule:` or a util), resolving local `utils`.
 pub(crate) fn need_of_rule(rule: &Value, utils: Option<&Value>, depth: usize) -> Need {
-    let Value::Map(map) = rule else { return Need::Always };
+    let Value::Map(map) = rule else {
+        return Need::Always;
+    };
     let mut needs = Vec::new();
     for (key, value) in map {
         let Value::String(key) = key else { continue };
@@ -81,17 +83,29 @@ pub(crate) fn need_of_rule(rule: &Value, utils: Option<&Value>, depth: usize) ->
             },
             "inside" | "has" | "follows" | "precedes" => need_of_rule(value, utils, depth),
             "all" => match value {
-                Value::Seq(items) => Need::all(items.iter().map(|r| need_of_rule(r, utils, depth)).collect()),
+                Value::Seq(items) => Need::all(
+                    items
+                        .iter()
+                        .map(|r| need_of_rule(r, utils, depth))
+                        .collect(),
+                ),
                 _ => Need::Always,
             },
             "any" => match value {
-                Value::Seq(items) => Need::any(items.iter().map(|r| need_of_rule(r, utils, depth)).collect()),
+                Value::Seq(items) => Need::any(
+                    items
+                        .iter()
+                        .map(|r| need_of_rule(r, utils, depth))
+                        .collect(),
+                ),
                 _ => Need::Always,
             },
             "matches" => match (value, utils) {
                 (Value::String(name), Some(Value::Map(utils))) if depth < MAX_UTIL_DEPTH => utils
                     .get(&Value::String(name.clone()))
-                    .map_or(Need::Always, |util| need_of_rule(util, Some(&Value::Map(utils.clone())), depth + 1)),
+                    .map_or(Need::Always, |util| {
+                        need_of_rule(util, Some(&Value::Map(utils.clone())), depth + 1)
+                    }),
                 _ => Need::Always,
             },
             // kind, not, nthChild, range, stopBy, field: nothing textual is required.
@@ -109,7 +123,10 @@ pub(crate) fn pattern_words(pattern: &str) -> Need {
     while let Some((start, c)) = chars.next() {
         if c == '$' {
             // Skip the meta-variable's name.
-            while chars.peek().is_some_and(|(_, c)| *c == '$' || c.is_alphanumeric() || *c == '_') {
+            while chars
+                .peek()
+                .is_some_and(|(_, c)| *c == '$' || c.is_alphanumeric() || *c == '_')
+            {
                 chars.next();
             }
             continue;
@@ -124,7 +141,11 @@ pub(crate) fn pattern_words(pattern: &str) -> Need {
                 chars.next();
             }
             let word = &pattern[start..end];
-            if word.len() >= 2 && !words.iter().any(|w: &Need| *w == Need::Word(word.to_string())) {
+            if word.len() >= 2
+                && !words
+                    .iter()
+                    .any(|w: &Need| *w == Need::Word(word.to_string()))
+            {
                 words.push(Need::Word(word.to_string()));
             }
         }
@@ -136,9 +157,13 @@ pub(crate) fn pattern_words(pattern: &str) -> Need {
 /// contain one. Unbounded, tiny or numerous literal sets give `Always`.
 pub(crate) fn regex_words(pattern: &str) -> Need {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else { return Need::Always };
+    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+        return Need::Always;
+    };
     let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-    let Some(literals) = seq.literals() else { return Need::Always };
+    let Some(literals) = seq.literals() else {
+        return Need::Always;
+    };
     if literals.is_empty() || literals.len() > 32 {
         return Need::Always;
     }
@@ -186,7 +211,11 @@ impl Prefilter {
                     .map_err(|e| format!("cannot build the prefilter: {e}"))?,
             )
         };
-        Ok(Prefilter { matcher, words, index })
+        Ok(Prefilter {
+            matcher,
+            words,
+            index,
+        })
     }
 
     /// Which of the words occur in `text`, anywhere and as whole words.
@@ -207,7 +236,11 @@ impl Prefilter {
                 }
             }
         }
-        Present { anywhere, whole, index: &self.index }
+        Present {
+            anywhere,
+            whole,
+            index: &self.index,
+        }
     }
 }
 
@@ -221,8 +254,10 @@ fn is_word_char(c: char) -> bool {
 /// `expected`) cannot be it.
 fn whole_word(text: &str, start: usize, end: usize) -> bool {
     let word = &text[start..end];
-    let glued_before = word.starts_with(is_word_char) && text[..start].chars().next_back().is_some_and(is_word_char);
-    let glued_after = word.ends_with(is_word_char) && text[end..].chars().next().is_some_and(is_word_char);
+    let glued_before = word.starts_with(is_word_char)
+        && text[..start].chars().next_back().is_some_and(is_word_char);
+    let glued_after =
+        word.ends_with(is_word_char) && text[end..].chars().next().is_some_and(is_word_char);
     !glued_before && !glued_after
 }
 
@@ -238,7 +273,13 @@ impl Present<'_> {
     pub(crate) fn allows(&self, need: &Need) -> bool {
         // A word the prefilter was not built with is treated as present (never skip wrongly).
         need.holds(&|w, as_word| {
-            self.index.get(w).is_none_or(|&i| if as_word { self.whole[i] } else { self.anywhere[i] })
+            self.index.get(w).is_none_or(|&i| {
+                if as_word {
+                    self.whole[i]
+                } else {
+                    self.anywhere[i]
+                }
+            })
         })
     }
 }
@@ -260,46 +301,78 @@ mod tests {
         assert_eq!(pattern_words("$X"), Need::Always);
         assert_eq!(
             pattern_words("subprocess.run($$$, shell=True)"),
-            Need::All(vec![Need::Word("subprocess".into()), Need::Word("run".into()), Need::Word("shell".into()), Need::Word("True".into())]),
+            Need::All(vec![
+                Need::Word("subprocess".into()),
+                Need::Word("run".into()),
+                Need::Word("shell".into()),
+                Need::Word("True".into())
+            ]),
         );
     }
 
     #[test]
     fn rule_needs_follow_the_rule_structure() {
         let r = yaml("any: [{pattern: eval($A)}, {kind: call_expression}]");
-        assert_eq!(need_of_rule(&r, None, 0), Need::Always, "a kind-only branch can match anything");
+        assert_eq!(
+            need_of_rule(&r, None, 0),
+            Need::Always,
+            "a kind-only branch can match anything"
+        );
         let r = yaml("all: [{pattern: foo()}, {inside: {pattern: bar()}}]");
-        assert_eq!(need_of_rule(&r, None, 0), Need::All(vec![Need::Word("foo".into()), Need::Word("bar".into())]));
+        assert_eq!(
+            need_of_rule(&r, None, 0),
+            Need::All(vec![Need::Word("foo".into()), Need::Word("bar".into())])
+        );
         let r = yaml("pattern: {context: 'class A { $F = 1 }', selector: field_definition}");
         assert_eq!(need_of_rule(&r, None, 0), Need::Always);
         let utils = yaml("is-unwrap: {pattern: $X.unwrap()}");
         let r = yaml("matches: is-unwrap");
-        assert_eq!(need_of_rule(&r, Some(&utils), 0), Need::Word("unwrap".into()));
+        assert_eq!(
+            need_of_rule(&r, Some(&utils), 0),
+            Need::Word("unwrap".into())
+        );
         let r = yaml("not: {pattern: foo}\nkind: identifier");
         assert_eq!(need_of_rule(&r, None, 0), Need::Always);
         let r = yaml("kind: identifier\nregex: ^(password|secret)_");
         assert_eq!(
             need_of_rule(&r, None, 0),
-            Need::Any(vec![Need::Text("password_".into()), Need::Text("secret_".into())])
+            Need::Any(vec![
+                Need::Text("password_".into()),
+                Need::Text("secret_".into())
+            ])
         );
     }
 
     #[test]
     fn regex_words_are_conservative() {
         assert_eq!(regex_words("^Deprecated"), Need::Text("Deprecated".into()));
-        assert_eq!(regex_words("a*b"), Need::Always, "may start with `b`: too short to use");
+        assert_eq!(
+            regex_words("a*b"),
+            Need::Always,
+            "may start with `b`: too short to use"
+        );
         assert_eq!(regex_words(".*foo"), Need::Always, "no prefix literal");
         match regex_words("(?i)eval") {
-            Need::Any(v) => assert!(v.len() == 16 && v.contains(&Need::Text("EvAl".into())), "{v:?}"),
+            Need::Any(v) => assert!(
+                v.len() == 16 && v.contains(&Need::Text("EvAl".into())),
+                "{v:?}"
+            ),
             other => panic!("case variants expected, got {other:?}"),
         }
-        assert_eq!(regex_words("(?i)password_hash"), Need::Always, "too many case variants");
+        assert_eq!(
+            regex_words("(?i)password_hash"),
+            Need::Always,
+            "too many case variants"
+        );
         assert_eq!(regex_words("(unclosed"), Need::Always);
     }
 
     #[test]
     fn present_words_decide() {
-        let needs = [Need::Word("unwrap".into()), Need::Any(vec![Need::Word("eval".into()), Need::Word("exec".into())])];
+        let needs = [
+            Need::Word("unwrap".into()),
+            Need::Any(vec![Need::Word("eval".into()), Need::Word("exec".into())]),
+        ];
         let p = Prefilter::new(needs.iter()).expect("prefilter");
         let present = p.scan("let x = y.unwrap();");
         assert!(present.allows(&needs[0]));

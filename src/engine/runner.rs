@@ -28,7 +28,10 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { max_file_size: 2 * 1024 * 1024, min_waiver_reason: 10 }
+        EngineOptions {
+            max_file_size: 2 * 1024 * 1024,
+            min_waiver_reason: 10,
+        }
     }
 }
 
@@ -81,25 +84,46 @@ impl Engine {
     }
 
     /// An engine for exactly these invariants (e.g. one rule, for `aigate rules test`).
-    pub fn from_invariants(invariants: Vec<Invariant>, options: EngineOptions) -> Result<Engine, PolicyError> {
-        let invariants: Vec<Invariant> = invariants.into_iter().filter(|i| i.severity != Severity::Off).collect();
+    pub fn from_invariants(
+        invariants: Vec<Invariant>,
+        options: EngineOptions,
+    ) -> Result<Engine, PolicyError> {
+        let invariants: Vec<Invariant> = invariants
+            .into_iter()
+            .filter(|i| i.severity != Severity::Off)
+            .collect();
         let mut by_lang: HashMap<Lang, LangRules> = HashMap::new();
         let mut textual = Vec::new();
         let (mut invalid_waiver, mut unused_waiver) = (None, None);
         for (i, inv) in invariants.iter().enumerate() {
             match inv.check.as_ref() {
-                Check::Pattern(_) => by_lang.entry(inv.language.unwrap_or(Lang::Rust)).or_default().patterns.push(i),
-                Check::Query(_) => by_lang.entry(inv.language.unwrap_or(Lang::Rust)).or_default().queries.push(i),
-                Check::Waiver(WaiverHygiene::Invalid) => invalid_waiver = invalid_waiver.or(Some(i)),
+                Check::Pattern(_) => by_lang
+                    .entry(inv.language.unwrap_or(Lang::Rust))
+                    .or_default()
+                    .patterns
+                    .push(i),
+                Check::Query(_) => by_lang
+                    .entry(inv.language.unwrap_or(Lang::Rust))
+                    .or_default()
+                    .queries
+                    .push(i),
+                Check::Waiver(WaiverHygiene::Invalid) => {
+                    invalid_waiver = invalid_waiver.or(Some(i))
+                }
                 Check::Waiver(WaiverHygiene::Unused) => unused_waiver = unused_waiver.or(Some(i)),
-                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => textual.push(i),
+                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => {
+                    textual.push(i)
+                }
             }
         }
         for rules in by_lang.values_mut() {
-            let needs = rules.patterns.iter().filter_map(|&i| match invariants[i].check.as_ref() {
-                Check::Pattern(p) => Some(&p.need),
-                _ => None,
-            });
+            let needs = rules
+                .patterns
+                .iter()
+                .filter_map(|&i| match invariants[i].check.as_ref() {
+                    Check::Pattern(p) => Some(&p.need),
+                    _ => None,
+                });
             rules.prefilter = Some(Prefilter::new(needs).map_err(PolicyError::Engine)?);
         }
         let not_waivable = invariants
@@ -107,7 +131,15 @@ impl Engine {
             .filter(|i| !i.metadata.waivable || matches!(i.check.as_ref(), Check::Waiver(_)))
             .map(|i| i.id.clone())
             .collect();
-        Ok(Engine { invariants, by_lang, textual, invalid_waiver, unused_waiver, not_waivable, options })
+        Ok(Engine {
+            invariants,
+            by_lang,
+            textual,
+            invalid_waiver,
+            unused_waiver,
+            not_waivable,
+            options,
+        })
     }
 
     pub fn invariants(&self) -> &[Invariant] {
@@ -121,12 +153,21 @@ impl Engine {
     /// Whether any invariant can apply to a file at `path` (relative) in `lang`: files no
     /// invariant covers need not even be read.
     pub fn is_relevant(&self, path: &str, lang: Option<Lang>) -> bool {
-        let tree_rules = lang.and_then(|l| self.by_lang.get(&l)).is_some_and(|rules| {
-            rules.patterns.iter().chain(&rules.queries).any(|&i| self.invariants[i].applies_to_path(path))
-        });
+        let tree_rules = lang
+            .and_then(|l| self.by_lang.get(&l))
+            .is_some_and(|rules| {
+                rules
+                    .patterns
+                    .iter()
+                    .chain(&rules.queries)
+                    .any(|&i| self.invariants[i].applies_to_path(path))
+            });
         // Waivers are looked for in every source file: a stray one is itself a finding.
         let hygiene = lang.is_some()
-            && [self.invalid_waiver, self.unused_waiver].iter().flatten().any(|&i| self.invariants[i].applies_to_path(path));
+            && [self.invalid_waiver, self.unused_waiver]
+                .iter()
+                .flatten()
+                .any(|&i| self.invariants[i].applies_to_path(path));
         tree_rules
             || hygiene
             || self.textual.iter().any(|&i| {
@@ -146,7 +187,12 @@ impl Engine {
         self.analyse_with(head, base, true)
     }
 
-    fn analyse_with(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>, prefilter: bool) -> FileOutcome {
+    fn analyse_with(
+        &self,
+        head: &SourceFile<'_>,
+        base: Option<&SourceFile<'_>>,
+        prefilter: bool,
+    ) -> FileOutcome {
         if head.text.len() as u64 > self.options.max_file_size {
             return FileOutcome {
                 skipped: Some(format!(
@@ -169,7 +215,8 @@ impl Engine {
         let mut nesting: Option<usize> = None;
         for &i in &self.textual {
             let inv = &self.invariants[i];
-            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path) {
+            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path)
+            {
                 continue;
             }
             if matches!(inv.check.as_ref(), Check::Rust(_)) && head.lang == Some(Lang::Rust) {
@@ -191,11 +238,19 @@ impl Engine {
                 Check::Rust(spec) => rust::check(spec, head, base),
                 _ => Vec::new(),
             };
-            findings.extend(hits.into_iter().map(|hit| self.finding_of_hit(inv, head.path, hit)));
+            findings.extend(
+                hits.into_iter()
+                    .map(|hit| self.finding_of_hit(inv, head.path, hit)),
+            );
         }
         self.apply_waivers(head, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
-        FileOutcome { findings, skipped: None, parsed, notes }
+        FileOutcome {
+            findings,
+            skipped: None,
+            parsed,
+            notes,
+        }
     }
 
     /// Runs the pattern and query rules of `lang` on `head`; returns whether it parsed.
@@ -280,11 +335,17 @@ impl Engine {
             }
         }
         for node in root.root().dfs() {
-            let Some(candidates) = by_kind.get(node.kind_id() as usize) else { continue };
+            let Some(candidates) = by_kind.get(node.kind_id() as usize) else {
+                continue;
+            };
             for &i in candidates {
                 let inv = &self.invariants[i];
-                let Check::Pattern(p) = inv.check.as_ref() else { continue };
-                let Some(nm) = p.rule.matcher.match_node(node.clone()) else { continue };
+                let Check::Pattern(p) = inv.check.as_ref() else {
+                    continue;
+                };
+                let Some(nm) = p.rule.matcher.match_node(node.clone()) else {
+                    continue;
+                };
                 let message = p.rule.get_message(&nm);
                 let fix = p.rule.fixer.first().map(|fixer| {
                     let edit = nm.make_edit(&p.rule.matcher, fixer);
@@ -348,13 +409,20 @@ impl Engine {
             waivers.retain(|w| in_comment(tree, w.offset));
         }
         let waivable = |id: &str| !self.not_waivable.contains(id);
-        let problems = waiver::apply(findings, &waivers, &waivable, self.options.min_waiver_reason);
+        let problems = waiver::apply(
+            findings,
+            &waivers,
+            &waivable,
+            self.options.min_waiver_reason,
+        );
         for problem in problems {
             let slot = match problem.kind {
                 WaiverHygiene::Invalid => self.invalid_waiver,
                 WaiverHygiene::Unused => self.unused_waiver,
             };
-            let Some(inv) = slot.map(|i| &self.invariants[i]) else { continue };
+            let Some(inv) = slot.map(|i| &self.invariants[i]) else {
+                continue;
+            };
             if !inv.applies_to_path(head.path) {
                 continue;
             }
@@ -474,31 +542,52 @@ rule: { matches: is-panic }
         if let Some(home) = std::env::var_os("HOME") {
             let registry = std::path::Path::new(&home).join(".cargo/registry/src");
             for index in std::fs::read_dir(registry).into_iter().flatten().flatten() {
-                for krate in std::fs::read_dir(index.path()).into_iter().flatten().flatten().take(40) {
+                for krate in std::fs::read_dir(index.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .take(40)
+                {
                     collect_rs(&krate.path(), &mut files);
                 }
             }
         }
         let (mut skipped, mut findings) = (0, 0);
         for path in files.iter().take(1500) {
-            let Ok(text) = std::fs::read_to_string(path) else { continue };
-            let file = SourceFile { path: "x.rs", lang: Some(Lang::Rust), text: &text };
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let file = SourceFile {
+                path: "x.rs",
+                lang: Some(Lang::Rust),
+                text: &text,
+            };
             let fast = engine.analyse_with(&file, None, true);
             let full = engine.analyse_with(&file, None, false);
             assert_eq!(fast.findings, full.findings, "{}", path.display());
             skipped += usize::from(!fast.parsed);
             findings += full.findings.len();
         }
-        assert!(skipped > 0 && findings > 0, "skipped {skipped}, findings {findings}");
+        assert!(
+            skipped > 0 && findings > 0,
+            "skipped {skipped}, findings {findings}"
+        );
     }
 
     fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for path in entries {
             if path.is_dir() {
                 collect_rs(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") && std::fs::metadata(&path).is_ok_and(|m| m.len() < 300_000) {
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && std::fs::metadata(&path).is_ok_and(|m| m.len() < 300_000)
+            {
                 out.push(path);
             }
         }

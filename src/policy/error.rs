@@ -21,10 +21,16 @@ pub enum PolicyError {
 
     #[error("duplicate invariant id `{id}`: defined in {first} and in {second}")]
     #[diagnostic(help("invariant ids are unique across the whole policy; rename one of them"))]
-    DuplicateId { id: String, first: String, second: String },
+    DuplicateId {
+        id: String,
+        first: String,
+        second: String,
+    },
 
     #[error("unknown pack `{name}`; the loaded packs are: {known}")]
-    #[diagnostic(help("pack names are the directory names under rules/ (see `aigate rules list`)"))]
+    #[diagnostic(help(
+        "pack names are the directory names under rules/ (see `aigate rules list`)"
+    ))]
     UnknownPack { name: String, known: String },
 
     #[error("cannot build the engine: {0}")]
@@ -68,7 +74,10 @@ impl RuleError {
         let line = line.max(1);
         let column = column.max(1);
         let offset = byte_offset(text, line, column);
-        let len = text[offset..].find(['\n', ':']).unwrap_or(text.len() - offset).max(1);
+        let len = text[offset..]
+            .find(['\n', ':'])
+            .unwrap_or(text.len() - offset)
+            .max(1);
         let len = len.min(text.len().saturating_sub(offset));
         let what = match (rule_id, key) {
             (Some(id), Some(key)) => format!("rule `{id}`, key `{key}`"),
@@ -108,5 +117,9 @@ pub(crate) fn byte_offset(text: &str, line: u32, column: u32) -> usize {
         }
     }
     let line_text = &text[start..text[start..].find('\n').map_or(text.len(), |i| start + i)];
-    start + line_text.char_indices().nth(column.saturating_sub(1) as usize).map_or(line_text.len(), |(i, _)| i)
+    start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(line_text.len(), |(i, _)| i)
 }
