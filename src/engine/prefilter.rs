@@ -382,7 +382,7 @@ mod tests {
         // Inside a longer word is not an occurrence; a later whole one is.
         assert!(!p.scan("x.unwrap_or(1); // unwrapped").allows(&needs[0]));
         assert!(p.scan("x.unwrap_or(1); y.unwrap()").allows(&needs[0]));
-        assert!(p.scan("évalexec(x)").allows(&needs[1]) == false);
+        assert!(!p.scan("évalexec(x)").allows(&needs[1]));
         assert!(p.scan("(exec)").allows(&needs[1]));
         // A regex literal counts anywhere, even inside a longer word.
         let text_need = [Need::Text("Deprecated".into())];

@@ -150,7 +150,7 @@ pub fn apply(
         let line = finding.start.line;
         for (i, w) in waivers.iter().enumerate() {
             let covers = w.start.line == line || w.start.line + 1 == line;
-            if !covers || !w.ids.iter().any(|id| *id == finding.rule_id) {
+            if !covers || !w.ids.contains(&finding.rule_id) {
                 continue;
             }
             addressed[i].insert(finding.rule_id.clone());

@@ -69,7 +69,7 @@ impl RuleError {
         key: Option<&str>,
         message: impl Into<String>,
         help: impl Into<String>,
-    ) -> RuleError {
+    ) -> Box<RuleError> {
         let (line, column) = at;
         let line = line.max(1);
         let column = column.max(1);
@@ -85,7 +85,7 @@ impl RuleError {
             (None, Some(key)) => format!("key `{key}`"),
             (None, None) => "rule file".to_string(),
         };
-        RuleError {
+        Box::new(RuleError {
             file: file.to_string(),
             line,
             column,
@@ -97,13 +97,13 @@ impl RuleError {
             source_code: NamedSource::new(file, text.to_string()),
             span: (offset, len).into(),
             label: key.map_or_else(|| "here".to_string(), |k| format!("`{k}`")),
-        }
+        })
     }
 }
 
-impl From<RuleError> for PolicyError {
-    fn from(e: RuleError) -> Self {
-        PolicyError::Rule(Box::new(e))
+impl From<Box<RuleError>> for PolicyError {
+    fn from(e: Box<RuleError>) -> Self {
+        PolicyError::Rule(e)
     }
 }
 

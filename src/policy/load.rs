@@ -93,7 +93,7 @@ struct KindKey {
     at: Location,
 }
 
-pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, RuleError> {
+pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, Box<RuleError>> {
     let starts: Vec<(Location, Option<String>)> =
         ast_grep_config::from_multiple::<Spanned<IdOnly>>(file.text)
             .map(|docs| {
@@ -151,7 +151,7 @@ fn yaml_error(
     file: &RuleFile<'_>,
     starts: &[(Location, Option<String>)],
     e: &serde_saphyr::Error,
-) -> RuleError {
+) -> Box<RuleError> {
     let loc = e.location();
     let (line, column) = loc.map_or((1, 1), |l| (line_of(l), col_of(l)));
     // The document the error is in: the last one starting at or before the error's line.
@@ -237,7 +237,7 @@ fn build(
     value: Value,
     start: u32,
     end: u32,
-) -> Result<Invariant, RuleError> {
+) -> Result<Invariant, Box<RuleError>> {
     let id = doc
         .id
         .as_ref()
@@ -448,7 +448,7 @@ fn build(
                     e.help,
                 )
             })?;
-            (Check::Pattern(compiled), KindName::Pattern)
+            (Check::Pattern(Box::new(compiled)), KindName::Pattern)
         }
         "query" => {
             let lang = language.unwrap_or(Lang::Rust);

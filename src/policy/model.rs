@@ -171,7 +171,7 @@ impl KindName {
 /// The compiled check of an invariant.
 pub enum Check {
     /// An ast-grep rule (`rule:` with constraints/utils/transform/fix), compiled by ast-grep-config.
-    Pattern(PatternCheck),
+    Pattern(Box<PatternCheck>),
     /// A tree-sitter query (`query:`).
     Query(QueryCheck),
     Imports(ImportsSpec),
