@@ -312,3 +312,18 @@ fn a_kind_spec_is_validated_at_load_time_and_located() {
     let e = rule_error("id: p\npaths:\n  protect: [a]\n  colour: red\n");
     assert!(e.to_string().contains("colour"), "{e}");
 }
+
+#[test]
+fn a_bad_value_is_located_with_its_key() {
+    let e = rule_error("id: a\nlanguage: rust\nseverity: fatal\nrule:\n  pattern: foo()\n");
+    assert_eq!(
+        (e.line, e.column, e.key.as_deref()),
+        (3, 11, Some("severity")),
+        "{e}"
+    );
+    assert_eq!(e.rule_id.as_deref(), Some("a"));
+    let e = rule_error(
+        "id: a\nlanguage: rust\nrule:\n  pattern: foo()\nmetadata:\n  waivable: maybe\n",
+    );
+    assert_eq!((e.line, e.key.as_deref()), (6, Some("waivable")), "{e}");
+}

@@ -163,7 +163,16 @@ fn yaml_error(
     let mut options = RenderOptions::default();
     options.snippets = SnippetMode::Off;
     let message = e.without_snippet().render_with_options(options);
-    let key = backticked(&message).or_else(|| key_on_line(file.text, line));
+    // serde names an unknown key in backticks; otherwise the key is the one written on that line.
+    let key = message
+        .contains("unknown field")
+        .then(|| backticked(&message))
+        .flatten()
+        .or_else(|| key_on_line(file.text, line));
+    let message = match message.rfind(" at line ") {
+        Some(i) if loc.is_some() => message[..i].to_string(),
+        _ => message,
+    };
     let help = if message.contains("unknown field") {
         "aigate rule documents accept ast-grep's keys (id, language, rule, constraints, utils, transform, fix, \
          rewriters, message, note, severity, labels, files, ignores, url, metadata) plus exactly one of aigate's \
