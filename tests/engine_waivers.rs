@@ -48,8 +48,19 @@ message: Unused waiver
 "#;
 
 fn engine_with(min_reason: usize) -> Engine {
-    let policy = PolicyLoader::new().builtin(false).text("rules.yaml", RULES).load().unwrap_or_else(|e| panic!("{e}"));
-    Engine::with_options(&policy, EngineOptions { min_waiver_reason: min_reason, ..Default::default() }).unwrap()
+    let policy = PolicyLoader::new()
+        .builtin(false)
+        .text("rules.yaml", RULES)
+        .load()
+        .unwrap_or_else(|e| panic!("{e}"));
+    Engine::with_options(
+        &policy,
+        EngineOptions {
+            min_waiver_reason: min_reason,
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 fn run(path: &str, text: &str) -> Vec<Finding> {
@@ -59,7 +70,16 @@ fn run(path: &str, text: &str) -> Vec<Finding> {
 
 /// (rule, line, waived reason) of each finding.
 fn summary(found: &[Finding]) -> Vec<(String, u32, Option<String>)> {
-    found.iter().map(|f| (f.rule_id.clone(), f.start.line, f.waived.as_ref().map(|w| w.reason.clone()))).collect()
+    found
+        .iter()
+        .map(|f| {
+            (
+                f.rule_id.clone(),
+                f.start.line,
+                f.waived.as_ref().map(|w| w.reason.clone()),
+            )
+        })
+        .collect()
 }
 
 fn s(id: &str, line: u32, reason: Option<&str>) -> (String, u32, Option<String>) {
@@ -86,35 +106,75 @@ fn a_waiver_on_the_same_line_or_the_line_above_waives_with_its_reason() {
 fn a_waiver_two_lines_above_does_not_reach_and_is_unused() {
     let text = "# aigate: allow(py/eval) -- far too far away from the call\n\nb = eval(y)\n";
     let found = run("m.py", text);
-    assert_eq!(summary(&found), [s("aigate/unused-waiver", 1, None), s("py/eval", 3, None)]);
+    assert_eq!(
+        summary(&found),
+        [s("aigate/unused-waiver", 1, None), s("py/eval", 3, None)]
+    );
     assert_eq!(found[0].severity, Severity::Warning);
-    assert!(found[0].message.contains("waives nothing"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("waives nothing"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
 fn a_waiver_without_a_reason_or_with_a_short_one_is_invalid_and_the_finding_stands() {
-    let found = run("m.py", "a = eval(x)  # aigate: allow(py/eval)\nb = eval(y)  # aigate: allow(py/eval) -- ok\n");
+    let found = run(
+        "m.py",
+        "a = eval(x)  # aigate: allow(py/eval)\nb = eval(y)  # aigate: allow(py/eval) -- ok\n",
+    );
     assert_eq!(
         summary(&found),
-        [s("py/eval", 1, None), s("aigate/invalid-waiver", 1, None), s("py/eval", 2, None), s("aigate/invalid-waiver", 2, None)]
+        [
+            s("py/eval", 1, None),
+            s("aigate/invalid-waiver", 1, None),
+            s("py/eval", 2, None),
+            s("aigate/invalid-waiver", 2, None)
+        ]
     );
-    assert!(found[1].message.contains("no reason"), "{}", found[1].message);
-    assert!(found[3].message.contains("too short"), "{}", found[3].message);
+    assert!(
+        found[1].message.contains("no reason"),
+        "{}",
+        found[1].message
+    );
+    assert!(
+        found[3].message.contains("too short"),
+        "{}",
+        found[3].message
+    );
     assert_eq!(found[1].severity, Severity::Error);
 
     // The minimum is configurable.
     let e = engine_with(2);
     let text = "b = eval(y)  # aigate: allow(py/eval) -- ok\n";
-    let found = e.check_file(&SourceFile { path: "m.py", lang: Some(Lang::Python), text }, None);
+    let found = e.check_file(
+        &SourceFile {
+            path: "m.py",
+            lang: Some(Lang::Python),
+            text,
+        },
+        None,
+    );
     assert_eq!(summary(&found), [s("py/eval", 1, Some("ok"))]);
 }
 
 #[test]
 fn a_rule_that_is_not_waivable_cannot_be_waived() {
-    let found = run("m.py", "d = pickle.loads(blob)  # aigate: allow(py/pickle) -- we trust the queue producer\n");
+    let found = run(
+        "m.py",
+        "d = pickle.loads(blob)  # aigate: allow(py/pickle) -- we trust the queue producer\n",
+    );
     // Sorted by position: the finding (column 5) before the waiver comment (column 25).
-    assert_eq!(summary(&found), [s("py/pickle", 1, None), s("aigate/invalid-waiver", 1, None)]);
-    assert!(found[1].message.contains("cannot be waived"), "{}", found[0].message);
+    assert_eq!(
+        summary(&found),
+        [s("py/pickle", 1, None), s("aigate/invalid-waiver", 1, None)]
+    );
+    assert!(
+        found[1].message.contains("cannot be waived"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
@@ -133,7 +193,14 @@ fn one_waiver_can_name_several_rules_and_reports_the_ones_it_does_not_use() {
 #[test]
 fn block_comments_carry_waivers() {
     let text = "void f(char *buf) {\n  /* aigate: allow(c/gets) -- legacy stdin reader, input length bounded */\n  gets(buf);\n}\n";
-    assert_eq!(summary(&run("a.c", text)), [s("c/gets", 3, Some("legacy stdin reader, input length bounded"))]);
+    assert_eq!(
+        summary(&run("a.c", text)),
+        [s(
+            "c/gets",
+            3,
+            Some("legacy stdin reader, input length bounded")
+        )]
+    );
 }
 
 #[test]
@@ -144,10 +211,49 @@ fn a_waiver_in_a_string_is_not_a_waiver() {
 
 #[test]
 fn without_hygiene_invariants_waivers_still_apply_but_problems_are_not_reported() {
-    let rules = RULES.split("---\nid: aigate/invalid-waiver").next().unwrap_or_default();
-    let policy = PolicyLoader::new().builtin(false).text("r.yaml", rules).load().unwrap();
+    let rules = RULES
+        .split("---\nid: aigate/invalid-waiver")
+        .next()
+        .unwrap_or_default();
+    let policy = PolicyLoader::new()
+        .builtin(false)
+        .text("r.yaml", rules)
+        .load()
+        .unwrap();
     let e = Engine::new(&policy).unwrap();
     let text = "a = eval(x)  # aigate: allow(py/eval) -- constant from the settings module\n# aigate: allow(py/exec)\n";
-    let found = e.check_file(&SourceFile { path: "m.py", lang: Some(Lang::Python), text }, None);
-    assert_eq!(summary(&found), [s("py/eval", 1, Some("constant from the settings module"))]);
+    let found = e.check_file(
+        &SourceFile {
+            path: "m.py",
+            lang: Some(Lang::Python),
+            text,
+        },
+        None,
+    );
+    assert_eq!(
+        summary(&found),
+        [s("py/eval", 1, Some("constant from the settings module"))]
+    );
+}
+
+#[test]
+fn a_marker_in_a_string_after_a_comment_opener_is_not_a_waiver() {
+    // `//` inside the string makes the line look like a comment; the syntax tree says otherwise.
+    let text =
+        "fn f() {\n    let s = \"// aigate: allow(rust/x) -- not a comment, a string\";\n}\n";
+    let policy = PolicyLoader::new()
+        .builtin(false)
+        .text("r.yaml", "id: rust/x\nlanguage: rust\nrule: {pattern: let s = $S;}\n---\nid: aigate/unused-waiver\nwaiver: unused\n")
+        .load()
+        .unwrap();
+    let e = Engine::new(&policy).unwrap();
+    let found = e.check_file(
+        &SourceFile {
+            path: "a.rs",
+            lang: Some(Lang::Rust),
+            text,
+        },
+        None,
+    );
+    assert_eq!(summary(&found), [s("rust/x", 2, None)]);
 }

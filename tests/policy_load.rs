@@ -1,8 +1,8 @@
 //! Loading rule files: ast-grep's format unchanged, aigate's kinds, located errors, all-or-nothing.
 
+use aigate::engine::Engine;
 use aigate::engine::lang::Lang;
 use aigate::engine::source::SourceFile;
-use aigate::engine::Engine;
 use aigate::policy::{KindName, Policy, PolicyError, PolicyLoader, RuleError};
 
 fn rule_error(yaml: &str) -> RuleError {
@@ -58,16 +58,36 @@ fix: logger.$METHOD($$$ARGS)
     assert_eq!(first.kind, KindName::Pattern);
     assert_eq!(first.language, Some(Lang::TypeScript));
     assert_eq!(first.origin.line, 2);
-    assert_eq!(first.metadata.extra.get("level"), Some(&serde_json::json!(3)));
+    assert_eq!(
+        first.metadata.extra.get("level"),
+        Some(&serde_json::json!(3))
+    );
     assert_eq!(policy.invariants()[1].origin.line, 22);
 
     let engine = Engine::new(&policy).unwrap();
     let text = "async function f(xs) {\n  for (const x of xs) { await g(x); }\n  console.log(1, 2);\n  await h();\n}\n";
-    let found = engine.check_file(&SourceFile { path: "a.ts", lang: Some(Lang::TypeScript), text }, None);
-    let got: Vec<(&str, u32)> = found.iter().map(|f| (f.rule_id.as_str(), f.start.line)).collect();
-    assert_eq!(got, [("no-await-in-loop", 2), ("rename-log", 3)], "{found:?}");
+    let found = engine.check_file(
+        &SourceFile {
+            path: "a.ts",
+            lang: Some(Lang::TypeScript),
+            text,
+        },
+        None,
+    );
+    let got: Vec<(&str, u32)> = found
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.start.line))
+        .collect();
+    assert_eq!(
+        got,
+        [("no-await-in-loop", 2), ("rename-log", 3)],
+        "{found:?}"
+    );
     assert_eq!(found[1].message, "console.log is not allowed (LOG)");
-    assert_eq!(found[1].fix.as_ref().map(|f| f.replacement.as_str()), Some("logger.log(1, 2)"));
+    assert_eq!(
+        found[1].fix.as_ref().map(|f| f.replacement.as_str()),
+        Some("logger.log(1, 2)")
+    );
 }
 
 #[test]
@@ -77,12 +97,18 @@ fn an_unsupported_language_names_it_and_the_supported_ones() {
     assert_eq!(e.key.as_deref(), Some("language"));
     assert_eq!(e.rule_id.as_deref(), Some("k"));
     assert!(e.message.contains("kotlin"), "{}", e.message);
-    assert!(e.help.contains("rust") && e.help.contains("typescript"), "{}", e.help);
+    assert!(
+        e.help.contains("rust") && e.help.contains("typescript"),
+        "{}",
+        e.help
+    );
 }
 
 #[test]
 fn an_unknown_top_level_key_is_located() {
-    let e = rule_error("id: a\nlanguage: rust\nrule:\n  pattern: foo()\n---\nid: b\nlanguage: rust\nrulez:\n  pattern: x\n");
+    let e = rule_error(
+        "id: a\nlanguage: rust\nrule:\n  pattern: foo()\n---\nid: b\nlanguage: rust\nrulez:\n  pattern: x\n",
+    );
     assert_eq!(e.line, 8, "{e}");
     assert_eq!(e.key.as_deref(), Some("rulez"));
     assert_eq!(e.rule_id.as_deref(), Some("b"));
@@ -91,7 +117,9 @@ fn an_unknown_top_level_key_is_located() {
 
 #[test]
 fn a_bad_pattern_is_located_at_its_key() {
-    let e = rule_error("id: p\nlanguage: rust\nrule:\n  all:\n    - kind: call_expression\n    - pattern: \"let a = 1; let b = 2;\"\n");
+    let e = rule_error(
+        "id: p\nlanguage: rust\nrule:\n  all:\n    - kind: call_expression\n    - pattern: \"let a = 1; let b = 2;\"\n",
+    );
     assert_eq!(e.key.as_deref(), Some("rule.pattern"), "{e}");
     assert_eq!(e.line, 6, "{e}");
     assert_eq!(e.rule_id.as_deref(), Some("p"));
@@ -101,7 +129,8 @@ fn a_bad_pattern_is_located_at_its_key() {
 fn an_unknown_rule_key_and_a_bad_regex_are_located() {
     let e = rule_error("id: p\nlanguage: rust\nrule:\n  patern: foo()\n");
     assert_eq!((e.line, e.key.as_deref()), (4, Some("rule.patern")), "{e}");
-    let e = rule_error("id: r\nlanguage: rust\nrule:\n  kind: identifier\n  regex: \"(unclosed\"\n");
+    let e =
+        rule_error("id: r\nlanguage: rust\nrule:\n  kind: identifier\n  regex: \"(unclosed\"\n");
     assert_eq!((e.line, e.key.as_deref()), (5, Some("rule.regex")), "{e}");
     let e = rule_error("id: r\nlanguage: rust\nrule:\n  matches: nowhere\n");
     assert_eq!((e.line, e.key.as_deref()), (4, Some("rule.matches")), "{e}");
@@ -116,7 +145,9 @@ fn bad_yaml_is_located() {
 
 #[test]
 fn a_bad_query_is_located_inside_the_query() {
-    let e = rule_error("id: q\nlanguage: python\nquery: |\n  (call\n    function: (nonexistent_kind) @f)\n");
+    let e = rule_error(
+        "id: q\nlanguage: python\nquery: |\n  (call\n    function: (nonexistent_kind) @f)\n",
+    );
     assert_eq!(e.key.as_deref(), Some("query"));
     assert_eq!(e.line, 5, "{e}");
     assert!(e.message.contains("nonexistent_kind"), "{e}");
@@ -139,14 +170,37 @@ fn one_kind_per_document() {
 #[test]
 fn duplicate_ids_fail_and_nothing_loads_half() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yaml"), "id: same\nlanguage: rust\nrule:\n  pattern: a()\n").unwrap();
-    std::fs::write(dir.path().join("b.yaml"), "id: same\nlanguage: rust\nrule:\n  pattern: b()\n").unwrap();
-    let err = PolicyLoader::new().builtin(false).path(dir.path()).load().unwrap_err();
-    assert!(matches!(&err, PolicyError::DuplicateId { id, .. } if id == "same"), "{err}");
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "id: same\nlanguage: rust\nrule:\n  pattern: a()\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "id: same\nlanguage: rust\nrule:\n  pattern: b()\n",
+    )
+    .unwrap();
+    let err = PolicyLoader::new()
+        .builtin(false)
+        .path(dir.path())
+        .load()
+        .unwrap_err();
+    assert!(
+        matches!(&err, PolicyError::DuplicateId { id, .. } if id == "same"),
+        "{err}"
+    );
 
     // A good file next to a bad one: the load fails as a whole (no partial policy is returned).
-    std::fs::write(dir.path().join("b.yaml"), "id: other\nlanguage: cobol\nrule:\n  pattern: b()\n").unwrap();
-    let err = PolicyLoader::new().builtin(false).path(dir.path()).load().unwrap_err();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "id: other\nlanguage: cobol\nrule:\n  pattern: b()\n",
+    )
+    .unwrap();
+    let err = PolicyLoader::new()
+        .builtin(false)
+        .path(dir.path())
+        .load()
+        .unwrap_err();
     assert!(err.to_string().contains("b.yaml:2:"), "{err}");
 }
 
@@ -155,29 +209,67 @@ fn directories_skip_pack_and_signature_files_and_packs_can_be_off() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("arch");
     std::fs::create_dir_all(pack.join("deep")).unwrap();
-    std::fs::write(pack.join("pack.yaml"), "description: layering\nenabled: false\n").unwrap();
-    std::fs::write(pack.join("deep/r.yml"), "id: arch/r\nlanguage: rust\nrule:\n  pattern: a()\n").unwrap();
+    std::fs::write(
+        pack.join("pack.yaml"),
+        "description: layering\nenabled: false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pack.join("deep/r.yml"),
+        "id: arch/r\nlanguage: rust\nrule:\n  pattern: a()\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("signatures.yaml"), "tools: []\n").unwrap();
-    std::fs::write(dir.path().join("top.yaml"), "id: top\nlanguage: rust\nrule:\n  pattern: b()\n").unwrap();
+    std::fs::write(
+        dir.path().join("top.yaml"),
+        "id: top\nlanguage: rust\nrule:\n  pattern: b()\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a rule").unwrap();
-    let mut policy = PolicyLoader::new().builtin(false).path(dir.path()).load().unwrap_or_else(|e| panic!("{e}"));
+    let mut policy = PolicyLoader::new()
+        .builtin(false)
+        .path(dir.path())
+        .load()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(policy.invariants().len(), 2);
-    assert_eq!(policy.get("arch/r").and_then(|i| i.origin.pack.as_deref()), Some("arch"));
+    assert_eq!(
+        policy.get("arch/r").and_then(|i| i.origin.pack.as_deref()),
+        Some("arch")
+    );
     let enabled: Vec<&str> = policy.enabled().map(|i| i.id.as_str()).collect();
     assert_eq!(enabled, ["top"]);
     let before = policy.digest();
     policy.enable_pack("arch").unwrap();
     assert_eq!(policy.enabled().count(), 2);
-    assert_ne!(policy.digest(), before, "the digest covers what is enforced");
-    assert!(matches!(policy.enable_pack("nope"), Err(PolicyError::UnknownPack { .. })));
+    assert_ne!(
+        policy.digest(),
+        before,
+        "the digest covers what is enforced"
+    );
+    assert!(matches!(
+        policy.enable_pack("nope"),
+        Err(PolicyError::UnknownPack { .. })
+    ));
 }
 
 #[test]
 fn the_digest_is_canonical() {
-    let a = Policy::from_yaml("a.yaml", "id: x\nlanguage: rust\nseverity: error\nrule:\n  pattern: a()\n").unwrap();
+    let a = Policy::from_yaml(
+        "a.yaml",
+        "id: x\nlanguage: rust\nseverity: error\nrule:\n  pattern: a()\n",
+    )
+    .unwrap();
     // Same rule, other key order and formatting.
-    let b = Policy::from_yaml("b.yaml", "rule: {pattern: a()}\nseverity: error\nlanguage: rust\nid: x\n").unwrap();
-    let c = Policy::from_yaml("c.yaml", "id: x\nlanguage: rust\nseverity: warning\nrule:\n  pattern: a()\n").unwrap();
+    let b = Policy::from_yaml(
+        "b.yaml",
+        "rule: {pattern: a()}\nseverity: error\nlanguage: rust\nid: x\n",
+    )
+    .unwrap();
+    let c = Policy::from_yaml(
+        "c.yaml",
+        "id: x\nlanguage: rust\nseverity: warning\nrule:\n  pattern: a()\n",
+    )
+    .unwrap();
     assert_eq!(a.digest(), b.digest());
     assert_ne!(a.digest(), c.digest());
     assert_eq!(a.digest().len(), 64);
@@ -197,7 +289,11 @@ fn the_builtin_packs_load_with_the_waiver_hygiene_invariants() {
 
 #[test]
 fn errors_render_with_miette() {
-    let err = Policy::from_yaml("bad.yaml", "id: k\nlanguage: kotlin\nrule:\n  pattern: foo()\n").unwrap_err();
+    let err = Policy::from_yaml(
+        "bad.yaml",
+        "id: k\nlanguage: kotlin\nrule:\n  pattern: foo()\n",
+    )
+    .unwrap_err();
     let report = miette::Report::new(err);
     let mut out = String::new();
     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
@@ -215,4 +311,19 @@ fn a_kind_spec_is_validated_at_load_time_and_located() {
     assert!(e.message.contains("ci/[oops"), "{e}");
     let e = rule_error("id: p\npaths:\n  protect: [a]\n  colour: red\n");
     assert!(e.to_string().contains("colour"), "{e}");
+}
+
+#[test]
+fn a_bad_value_is_located_with_its_key() {
+    let e = rule_error("id: a\nlanguage: rust\nseverity: fatal\nrule:\n  pattern: foo()\n");
+    assert_eq!(
+        (e.line, e.column, e.key.as_deref()),
+        (3, 11, Some("severity")),
+        "{e}"
+    );
+    assert_eq!(e.rule_id.as_deref(), Some("a"));
+    let e = rule_error(
+        "id: a\nlanguage: rust\nrule:\n  pattern: foo()\nmetadata:\n  waivable: maybe\n",
+    );
+    assert_eq!((e.line, e.key.as_deref()), (6, Some("waivable")), "{e}");
 }

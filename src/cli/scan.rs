@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -69,15 +69,20 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     for pack in &args.packs {
         policy.enable_pack(pack)?;
     }
-    let options = EngineOptions { max_file_size: args.max_file_size, min_waiver_reason: args.min_waiver_reason };
+    let options = EngineOptions {
+        max_file_size: args.max_file_size,
+        min_waiver_reason: args.min_waiver_reason,
+    };
     let engine = Engine::with_options(&policy, options)?;
     let (targets, walk_skipped) = walk::targets(&engine, &args.paths)?;
 
     let bar = (std::io::stderr().is_terminal() && targets.len() > 500).then(|| {
         let bar = indicatif::ProgressBar::new(targets.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar} {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} scanning {pos}/{len} files {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
@@ -92,15 +97,30 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     }
     report.skipped.splice(0..0, walk_skipped);
 
-    match args.format {
+    let output = match args.format {
         Format::Json => {
-            let json = serde_json::to_string_pretty(&report).map_err(|e| miette::miette!("cannot write JSON: {e}"))?;
-            println!("{json}");
+            let mut json = serde_json::to_string_pretty(&report)
+                .map_err(|e| miette::miette!("cannot write JSON: {e}"))?;
+            json.push('\n');
+            json
         }
-        Format::Text => print!("{}", render_text(&report, engine.invariants())),
+        Format::Text => render_text(&report, engine.invariants()),
+    };
+    // A closed pipe (`aigate scan | head`) is not an error; the exit code still tells the verdict.
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(miette::miette!("cannot write the report to stdout: {e}"));
     }
     let blocked = report.findings.iter().any(Finding::blocks);
-    Ok(ExitCode::from(if blocked { EXIT_BLOCKED } else { EXIT_PASS }))
+    Ok(ExitCode::from(if blocked {
+        EXIT_BLOCKED
+    } else {
+        EXIT_PASS
+    }))
 }
 
 /// rustc-style diagnostics with a numbered source snippet, then a one-line summary.
@@ -109,26 +129,46 @@ fn render_text(report: &ScanReport, invariants: &[Invariant]) -> String {
     let mut files: HashMap<&str, Option<String>> = HashMap::new();
     let mut out = String::new();
     for f in &report.findings {
-        let text = files.entry(f.path.as_str()).or_insert_with(|| std::fs::read_to_string(&f.path).ok());
-        let label = if f.waived.is_some() { "waived".to_string() } else { f.severity.name().to_string() };
+        let text = files
+            .entry(f.path.as_str())
+            .or_insert_with(|| std::fs::read_to_string(&f.path).ok());
+        let label = if f.waived.is_some() {
+            "waived".to_string()
+        } else {
+            f.severity.name().to_string()
+        };
         let _ = writeln!(out, "{label}[{}]: {}", f.rule_id, f.message);
         let width = f.end.line.to_string().len().max(2);
         let pad = " ".repeat(width);
-        let _ = writeln!(out, "{pad}--> {}:{}:{}", f.path, f.start.line, f.start.column);
+        let _ = writeln!(
+            out,
+            "{pad}--> {}:{}:{}",
+            f.path, f.start.line, f.start.column
+        );
         if let Some(text) = text.as_deref() {
             let lines: Vec<&str> = text.lines().collect();
             let _ = writeln!(out, "{pad} |");
             let last = f.end.line.min(f.start.line + 4);
             for n in f.start.line..=last {
-                let Some(line) = lines.get(n as usize - 1) else { break };
+                let Some(line) = lines.get(n as usize - 1) else {
+                    break;
+                };
                 let line = line.trim_end_matches('\r');
                 let _ = writeln!(out, "{n:>width$} | {line}");
                 let len = line.chars().count() as u32;
                 let from = if n == f.start.line { f.start.column } else { 1 };
-                let to = if n == f.end.line { f.end.column } else { len + 1 };
+                let to = if n == f.end.line {
+                    f.end.column
+                } else {
+                    len + 1
+                };
                 if to > from {
                     let caret_pad = " ".repeat(from as usize - 1);
-                    let _ = writeln!(out, "{pad} | {caret_pad}{}", "^".repeat((to - from) as usize));
+                    let _ = writeln!(
+                        out,
+                        "{pad} | {caret_pad}{}",
+                        "^".repeat((to - from) as usize)
+                    );
                 }
             }
             let _ = writeln!(out, "{pad} |");
@@ -159,17 +199,37 @@ fn render_text(report: &ScanReport, invariants: &[Invariant]) -> String {
 }
 
 fn summary(report: &ScanReport) -> String {
-    let open: Vec<&Finding> = report.findings.iter().filter(|f| f.waived.is_none()).collect();
+    let open: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.waived.is_none())
+        .collect();
     let waived = report.findings.len() - open.len();
     let count = |s: Severity| open.iter().filter(|f| f.severity == s).count();
     let mut parts = Vec::new();
-    for (sev, name) in [(Severity::Error, "error"), (Severity::Warning, "warning"), (Severity::Info, "info"), (Severity::Hint, "hint")] {
+    for (sev, name) in [
+        (Severity::Error, "error"),
+        (Severity::Warning, "warning"),
+        (Severity::Info, "info"),
+        (Severity::Hint, "hint"),
+    ] {
         let n = count(sev);
         if n > 0 {
-            parts.push(format!("{n} {name}{}", if n == 1 || sev == Severity::Info { "" } else { "s" }));
+            parts.push(format!(
+                "{n} {name}{}",
+                if n == 1 || sev == Severity::Info {
+                    ""
+                } else {
+                    "s"
+                }
+            ));
         }
     }
-    let found = if parts.is_empty() { "no findings".to_string() } else { parts.join(", ") };
+    let found = if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        parts.join(", ")
+    };
     format!(
         "aigate scan: {found}, {waived} waived, {} file{} scanned, {} skipped",
         report.files_scanned,

@@ -60,7 +60,10 @@ impl<'t> LineIndex<'t> {
         }
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let column = self.text[self.starts[line]..offset].chars().count() + 1;
-        Position { line: line as u32 + 1, column: column as u32 }
+        Position {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
     }
 
     /// The text of a 1-based line, without its newline.
@@ -85,7 +88,11 @@ mod tests {
         let text = "ab\nçd\r\n\nxyz";
         let index = LineIndex::new(text);
         for offset in 0..=text.len() + 2 {
-            assert_eq!(index.position(offset), Position::at_byte(text, offset), "offset {offset}");
+            assert_eq!(
+                index.position(offset),
+                Position::at_byte(text, offset),
+                "offset {offset}"
+            );
         }
         assert_eq!(index.line(2), Some("çd"));
         assert_eq!(index.line(3), Some(""));

@@ -26,7 +26,11 @@ pub(crate) struct QueryError {
     pub help: String,
 }
 
-pub(crate) fn compile(lang: Lang, source: &str, capture: Option<&str>) -> Result<QueryCheck, QueryError> {
+pub(crate) fn compile(
+    lang: Lang,
+    source: &str,
+    capture: Option<&str>,
+) -> Result<QueryCheck, QueryError> {
     let ts_lang = lang.ast_grep().get_ts_language();
     let query = Query::new(&ts_lang, source).map_err(|e| QueryError {
         row: Some(e.row as u32),
@@ -36,10 +40,14 @@ pub(crate) fn compile(lang: Lang, source: &str, capture: Option<&str>) -> Result
         help: "check the node kinds and fields against the grammar (`tree-sitter parse`, or ast-grep's playground)".into(),
     })?;
     for i in 0..query.pattern_count() {
-        let general = query.general_predicates(i).first().map(|p| p.operator.to_string());
-        let property = query.property_predicates(i).first().map(|(_, positive)| {
-            if *positive { "is?" } else { "is-not?" }.to_string()
-        });
+        let general = query
+            .general_predicates(i)
+            .first()
+            .map(|p| p.operator.to_string());
+        let property = query
+            .property_predicates(i)
+            .first()
+            .map(|(_, positive)| if *positive { "is?" } else { "is-not?" }.to_string());
         if let Some(operator) = general.or(property) {
             return Err(QueryError {
                 row: None,
@@ -52,13 +60,17 @@ pub(crate) fn compile(lang: Lang, source: &str, capture: Option<&str>) -> Result
         }
     }
     let capture = match capture {
-        Some(name) => Some(query.capture_index_for_name(name).ok_or_else(|| QueryError {
-            row: None,
-            column: 0,
-            in_capture: true,
-            message: format!("the query has no capture `@{name}`"),
-            help: format!("captures of this query: {}", names(&query)),
-        })?),
+        Some(name) => Some(
+            query
+                .capture_index_for_name(name)
+                .ok_or_else(|| QueryError {
+                    row: None,
+                    column: 0,
+                    in_capture: true,
+                    message: format!("the query has no capture `@{name}`"),
+                    help: format!("captures of this query: {}", names(&query)),
+                })?,
+        ),
         None => query.capture_index_for_name("match"),
     };
     if query.capture_names().is_empty() {
@@ -74,7 +86,12 @@ pub(crate) fn compile(lang: Lang, source: &str, capture: Option<&str>) -> Result
 }
 
 fn names(query: &Query) -> String {
-    query.capture_names().iter().map(|n| format!("@{n}")).collect::<Vec<_>>().join(", ")
+    query
+        .capture_names()
+        .iter()
+        .map(|n| format!("@{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl QueryCheck {
@@ -85,7 +102,11 @@ impl QueryCheck {
         let mut matches = cursor.matches(&self.query, root, text.as_bytes());
         while let Some(m) = matches.next() {
             let node = match self.capture {
-                Some(index) => m.captures().iter().find(|c| c.index == index).map(|c| c.node),
+                Some(index) => m
+                    .captures()
+                    .iter()
+                    .find(|c| c.index == index)
+                    .map(|c| c.node),
                 None => m.captures().first().map(|c| c.node),
             };
             if let Some(node) = node {

@@ -28,7 +28,10 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { max_file_size: 2 * 1024 * 1024, min_waiver_reason: 10 }
+        EngineOptions {
+            max_file_size: 2 * 1024 * 1024,
+            min_waiver_reason: 10,
+        }
     }
 }
 
@@ -81,25 +84,46 @@ impl Engine {
     }
 
     /// An engine for exactly these invariants (e.g. one rule, for `aigate rules test`).
-    pub fn from_invariants(invariants: Vec<Invariant>, options: EngineOptions) -> Result<Engine, PolicyError> {
-        let invariants: Vec<Invariant> = invariants.into_iter().filter(|i| i.severity != Severity::Off).collect();
+    pub fn from_invariants(
+        invariants: Vec<Invariant>,
+        options: EngineOptions,
+    ) -> Result<Engine, PolicyError> {
+        let invariants: Vec<Invariant> = invariants
+            .into_iter()
+            .filter(|i| i.severity != Severity::Off)
+            .collect();
         let mut by_lang: HashMap<Lang, LangRules> = HashMap::new();
         let mut textual = Vec::new();
         let (mut invalid_waiver, mut unused_waiver) = (None, None);
         for (i, inv) in invariants.iter().enumerate() {
             match inv.check.as_ref() {
-                Check::Pattern(_) => by_lang.entry(inv.language.unwrap_or(Lang::Rust)).or_default().patterns.push(i),
-                Check::Query(_) => by_lang.entry(inv.language.unwrap_or(Lang::Rust)).or_default().queries.push(i),
-                Check::Waiver(WaiverHygiene::Invalid) => invalid_waiver = invalid_waiver.or(Some(i)),
+                Check::Pattern(_) => by_lang
+                    .entry(inv.language.unwrap_or(Lang::Rust))
+                    .or_default()
+                    .patterns
+                    .push(i),
+                Check::Query(_) => by_lang
+                    .entry(inv.language.unwrap_or(Lang::Rust))
+                    .or_default()
+                    .queries
+                    .push(i),
+                Check::Waiver(WaiverHygiene::Invalid) => {
+                    invalid_waiver = invalid_waiver.or(Some(i))
+                }
                 Check::Waiver(WaiverHygiene::Unused) => unused_waiver = unused_waiver.or(Some(i)),
-                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => textual.push(i),
+                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => {
+                    textual.push(i)
+                }
             }
         }
         for rules in by_lang.values_mut() {
-            let needs = rules.patterns.iter().filter_map(|&i| match invariants[i].check.as_ref() {
-                Check::Pattern(p) => Some(&p.need),
-                _ => None,
-            });
+            let needs = rules
+                .patterns
+                .iter()
+                .filter_map(|&i| match invariants[i].check.as_ref() {
+                    Check::Pattern(p) => Some(&p.need),
+                    _ => None,
+                });
             rules.prefilter = Some(Prefilter::new(needs).map_err(PolicyError::Engine)?);
         }
         let not_waivable = invariants
@@ -107,7 +131,15 @@ impl Engine {
             .filter(|i| !i.metadata.waivable || matches!(i.check.as_ref(), Check::Waiver(_)))
             .map(|i| i.id.clone())
             .collect();
-        Ok(Engine { invariants, by_lang, textual, invalid_waiver, unused_waiver, not_waivable, options })
+        Ok(Engine {
+            invariants,
+            by_lang,
+            textual,
+            invalid_waiver,
+            unused_waiver,
+            not_waivable,
+            options,
+        })
     }
 
     pub fn invariants(&self) -> &[Invariant] {
@@ -121,12 +153,21 @@ impl Engine {
     /// Whether any invariant can apply to a file at `path` (relative) in `lang`: files no
     /// invariant covers need not even be read.
     pub fn is_relevant(&self, path: &str, lang: Option<Lang>) -> bool {
-        let tree_rules = lang.and_then(|l| self.by_lang.get(&l)).is_some_and(|rules| {
-            rules.patterns.iter().chain(&rules.queries).any(|&i| self.invariants[i].applies_to_path(path))
-        });
+        let tree_rules = lang
+            .and_then(|l| self.by_lang.get(&l))
+            .is_some_and(|rules| {
+                rules
+                    .patterns
+                    .iter()
+                    .chain(&rules.queries)
+                    .any(|&i| self.invariants[i].applies_to_path(path))
+            });
         // Waivers are looked for in every source file: a stray one is itself a finding.
         let hygiene = lang.is_some()
-            && [self.invalid_waiver, self.unused_waiver].iter().flatten().any(|&i| self.invariants[i].applies_to_path(path));
+            && [self.invalid_waiver, self.unused_waiver]
+                .iter()
+                .flatten()
+                .any(|&i| self.invariants[i].applies_to_path(path));
         tree_rules
             || hygiene
             || self.textual.iter().any(|&i| {
@@ -143,6 +184,15 @@ impl Engine {
 
     /// Like [`Engine::check_file`], also saying whether and why the file was skipped or parsed.
     pub fn analyse(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> FileOutcome {
+        self.analyse_with(head, base, true)
+    }
+
+    fn analyse_with(
+        &self,
+        head: &SourceFile<'_>,
+        base: Option<&SourceFile<'_>>,
+        prefilter: bool,
+    ) -> FileOutcome {
         if head.text.len() as u64 > self.options.max_file_size {
             return FileOutcome {
                 skipped: Some(format!(
@@ -160,12 +210,13 @@ impl Engine {
             && let Some(rules) = self.by_lang.get(&lang)
             && !head.text.is_empty()
         {
-            parsed = self.run_tree_rules(lang, rules, head, &mut findings, &mut notes);
+            parsed = self.run_tree_rules(lang, rules, head, &mut findings, &mut notes, prefilter);
         }
         let mut nesting: Option<usize> = None;
         for &i in &self.textual {
             let inv = &self.invariants[i];
-            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path) {
+            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path)
+            {
                 continue;
             }
             if matches!(inv.check.as_ref(), Check::Rust(_)) && head.lang == Some(Lang::Rust) {
@@ -187,11 +238,19 @@ impl Engine {
                 Check::Rust(spec) => rust::check(spec, head, base),
                 _ => Vec::new(),
             };
-            findings.extend(hits.into_iter().map(|hit| self.finding_of_hit(inv, head.path, hit)));
+            findings.extend(
+                hits.into_iter()
+                    .map(|hit| self.finding_of_hit(inv, head.path, hit)),
+            );
         }
         self.apply_waivers(head, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
-        FileOutcome { findings, skipped: None, parsed, notes }
+        FileOutcome {
+            findings,
+            skipped: None,
+            parsed,
+            notes,
+        }
     }
 
     /// Runs the pattern and query rules of `lang` on `head`; returns whether it parsed.
@@ -202,11 +261,13 @@ impl Engine {
         head: &SourceFile<'_>,
         out: &mut Vec<Finding>,
         notes: &mut Vec<String>,
+        use_prefilter: bool,
     ) -> bool {
         let applicable = |i: &&usize| self.invariants[**i].applies_to_path(head.path);
         let mut patterns: Vec<usize> = rules.patterns.iter().filter(applicable).copied().collect();
         let queries: Vec<usize> = rules.queries.iter().filter(applicable).copied().collect();
-        if !patterns.is_empty()
+        if use_prefilter
+            && !patterns.is_empty()
             && let Some(prefilter) = &rules.prefilter
         {
             let present = prefilter.scan(head.text);
@@ -274,11 +335,17 @@ impl Engine {
             }
         }
         for node in root.root().dfs() {
-            let Some(candidates) = by_kind.get(node.kind_id() as usize) else { continue };
+            let Some(candidates) = by_kind.get(node.kind_id() as usize) else {
+                continue;
+            };
             for &i in candidates {
                 let inv = &self.invariants[i];
-                let Check::Pattern(p) = inv.check.as_ref() else { continue };
-                let Some(nm) = p.rule.matcher.match_node(node.clone()) else { continue };
+                let Check::Pattern(p) = inv.check.as_ref() else {
+                    continue;
+                };
+                let Some(nm) = p.rule.matcher.match_node(node.clone()) else {
+                    continue;
+                };
                 let message = p.rule.get_message(&nm);
                 let fix = p.rule.fixer.first().map(|fixer| {
                     let edit = nm.make_edit(&p.rule.matcher, fixer);
@@ -329,18 +396,33 @@ impl Engine {
     }
 
     fn apply_waivers(&self, head: &SourceFile<'_>, findings: &mut Vec<Finding>) {
-        let waivers = waiver::parse(head.text, head.lang);
+        let mut waivers = waiver::parse(head.text, head.lang);
         if waivers.is_empty() {
             return;
         }
+        // Confirm with the syntax tree that each marker is in a comment, not in a string
+        // literal (files with markers are rare, so this extra parse costs little).
+        if let Some(lang) = head.lang
+            && let Ok(root) = AstGrep::<StrDoc<SupportLang>>::try_new(head.text, lang.ast_grep())
+        {
+            let tree = root.root().get_inner_node();
+            waivers.retain(|w| in_comment(tree, w.offset));
+        }
         let waivable = |id: &str| !self.not_waivable.contains(id);
-        let problems = waiver::apply(findings, &waivers, &waivable, self.options.min_waiver_reason);
+        let problems = waiver::apply(
+            findings,
+            &waivers,
+            &waivable,
+            self.options.min_waiver_reason,
+        );
         for problem in problems {
             let slot = match problem.kind {
                 WaiverHygiene::Invalid => self.invalid_waiver,
                 WaiverHygiene::Unused => self.unused_waiver,
             };
-            let Some(inv) = slot.map(|i| &self.invariants[i]) else { continue };
+            let Some(inv) = slot.map(|i| &self.invariants[i]) else {
+                continue;
+            };
             if !inv.applies_to_path(head.path) {
                 continue;
             }
@@ -356,6 +438,18 @@ impl Engine {
             });
         }
     }
+}
+
+/// Whether byte `offset` lies in a comment node of the tree.
+fn in_comment(root: tree_sitter::Node<'_>, offset: usize) -> bool {
+    let mut node = root.descendant_for_byte_range(offset, offset + 1);
+    while let Some(n) = node {
+        if n.kind().contains("comment") {
+            return true;
+        }
+        node = n.parent();
+    }
+    false
 }
 
 /// The depth of a syntax tree, walked iteratively.
@@ -401,5 +495,101 @@ fn with_detail(message: &str, detail: Option<&str>) -> String {
         Some(d) if !d.is_empty() && !message.is_empty() => format!("{message}: {d}"),
         Some(d) if !d.is_empty() => d.to_string(),
         _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefilter only ever skips work: on real files (this crate's and its dependencies'
+    /// sources) the findings with and without it are identical, and some files are skipped.
+    #[test]
+    fn the_prefilter_never_drops_a_finding() {
+        let rules = r#"
+id: unwrap
+language: rust
+rule: { pattern: $X.unwrap() }
+---
+id: expect-in-fn
+language: rust
+rule:
+  pattern: $X.expect($M)
+  inside: { kind: function_item, stopBy: end }
+---
+id: unsafe-or-transmute
+language: rust
+rule:
+  any:
+    - pattern: "unsafe { $$$B }"
+    - pattern: mem::transmute($$$A)
+---
+id: deprecated-attr
+language: rust
+rule: { kind: identifier, regex: "^deprecat" }
+---
+id: util
+language: rust
+utils:
+  is-panic: { pattern: "panic!($$$A)" }
+rule: { matches: is-panic }
+"#;
+        let policy = Policy::from_yaml("t.yaml", rules).unwrap_or_else(|e| panic!("{e}"));
+        let engine = Engine::new(&policy).unwrap_or_else(|e| panic!("{e}"));
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        collect_rs(&root.join("src"), &mut files);
+        if let Some(home) = std::env::var_os("HOME") {
+            let registry = std::path::Path::new(&home).join(".cargo/registry/src");
+            for index in std::fs::read_dir(registry).into_iter().flatten().flatten() {
+                for krate in std::fs::read_dir(index.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .take(40)
+                {
+                    collect_rs(&krate.path(), &mut files);
+                }
+            }
+        }
+        let (mut skipped, mut findings) = (0, 0);
+        for path in files.iter().take(1500) {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let file = SourceFile {
+                path: "x.rs",
+                lang: Some(Lang::Rust),
+                text: &text,
+            };
+            let fast = engine.analyse_with(&file, None, true);
+            let full = engine.analyse_with(&file, None, false);
+            assert_eq!(fast.findings, full.findings, "{}", path.display());
+            skipped += usize::from(!fast.parsed);
+            findings += full.findings.len();
+        }
+        assert!(
+            skipped > 0 && findings > 0,
+            "skipped {skipped}, findings {findings}"
+        );
+    }
+
+    fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                collect_rs(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && std::fs::metadata(&path).is_ok_and(|m| m.len() < 300_000)
+            {
+                out.push(path);
+            }
+        }
     }
 }

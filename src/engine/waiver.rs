@@ -33,6 +33,8 @@ pub enum WaiverHygiene {
 /// One waiver comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiver {
+    /// Byte offset of the `aigate:` marker in the text.
+    pub offset: usize,
     pub start: Position,
     pub end: Position,
     pub ids: Vec<String>,
@@ -40,12 +42,18 @@ pub struct Waiver {
     pub reason: Option<String>,
 }
 
-static MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"aigate:\s*allow\(([^)]*)\)(?:\s*--(.*))?").unwrap_or_else(|e| panic!("waiver regex: {e}"))
+/// Rule ids are word characters and `-./:@`; anything else in the parentheses (say `<rule-id>`
+/// in documentation) means the text is not a waiver.
+static MARKER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"aigate:\s*allow\(\s*([\w\-./:@]+(?:\s*,\s*[\w\-./:@]+)*)?\s*,?\s*\)(?:\s*--(.*))?")
+        .ok()
 });
 
 /// Every waiver in `text`.
 pub fn parse(text: &str, lang: Option<Lang>) -> Vec<Waiver> {
+    let Some(marker) = MARKER.as_ref() else {
+        return Vec::new();
+    };
     if memchr::memmem::find(text.as_bytes(), b"aigate:").is_none() {
         return Vec::new();
     }
@@ -53,22 +61,37 @@ pub fn parse(text: &str, lang: Option<Lang>) -> Vec<Waiver> {
     let mut out = Vec::new();
     for n in 1..=index.line_count() as u32 {
         let Some(line) = index.line(n) else { continue };
-        let Some(caps) = MARKER.captures(line) else { continue };
+        let Some(caps) = marker.captures(line) else {
+            continue;
+        };
         let Some(whole) = caps.get(0) else { continue };
         if !in_comment(&line[..whole.start()], lang) {
             continue;
         }
-        let ids: Vec<String> =
-            caps[1].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let ids: Vec<String> = caps
+            .get(1)
+            .map_or("", |m| m.as_str())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         let reason = caps.get(2).map(|m| {
             let r = m.as_str().trim();
             let r = r.find("*/").map_or(r, |i| r[..i].trim_end());
             r.trim_end_matches("-->").trim().to_string()
         });
         let col = |byte: usize| line[..byte].chars().count() as u32 + 1;
+        let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
         out.push(Waiver {
-            start: Position { line: n, column: col(whole.start()) },
-            end: Position { line: n, column: col(line.len()) },
+            offset: line_start + whole.start(),
+            start: Position {
+                line: n,
+                column: col(whole.start()),
+            },
+            end: Position {
+                line: n,
+                column: col(line.len()),
+            },
             ids,
             reason: reason.filter(|r| !r.is_empty()),
         });
@@ -81,7 +104,9 @@ fn in_comment(before: &str, lang: Option<Lang>) -> bool {
         Some(lang) => lang.line_comments(),
         None => &["//", "#"],
     };
-    openers.iter().any(|o| before.contains(o)) || before.contains("/*") || before.trim_start().starts_with('*')
+    openers.iter().any(|o| before.contains(o))
+        || before.contains("/*")
+        || before.trim_start().starts_with('*')
 }
 
 /// A waiver that is itself a finding.
@@ -125,7 +150,7 @@ pub fn apply(
         let line = finding.start.line;
         for (i, w) in waivers.iter().enumerate() {
             let covers = w.start.line == line || w.start.line + 1 == line;
-            if !covers || !w.ids.iter().any(|id| *id == finding.rule_id) {
+            if !covers || !w.ids.contains(&finding.rule_id) {
                 continue;
             }
             addressed[i].insert(finding.rule_id.clone());
@@ -163,11 +188,19 @@ pub fn apply(
 }
 
 fn problem(w: &Waiver, kind: WaiverHygiene, detail: String) -> Problem {
-    Problem { kind, start: w.start, end: w.end, detail }
+    Problem {
+        kind,
+        start: w.start,
+        end: w.end,
+        detail,
+    }
 }
 
 fn list(ids: &[String]) -> String {
-    ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -182,13 +215,35 @@ mod tests {
         assert_eq!(ws.len(), 1, "{ws:?}");
         assert_eq!(ws[0].ids, ["py/eval", "py/exec"]);
         assert_eq!(ws[0].reason.as_deref(), Some("trusted input from config"));
-        assert_eq!(ws[0].start, Position { line: 1, column: 10 });
+        assert_eq!(
+            ws[0].start,
+            Position {
+                line: 1,
+                column: 10
+            }
+        );
 
-        let ws = parse("/* aigate: allow(r) -- reason long enough */ foo();", Some(Lang::C));
+        let ws = parse(
+            "/* aigate: allow(r) -- reason long enough */ foo();",
+            Some(Lang::C),
+        );
         assert_eq!(ws[0].reason.as_deref(), Some("reason long enough"));
         let ws = parse("// aigate: allow(r)", Some(Lang::Rust));
         assert_eq!(ws[0].reason, None);
         let ws = parse("// aigate: allow(r) --   ", Some(Lang::Rust));
         assert_eq!(ws[0].reason, None);
+        let ws = parse(
+            "// aigate: allow() -- no rule named here at all",
+            Some(Lang::Rust),
+        );
+        assert!(ws[0].ids.is_empty());
+        // Documentation of the syntax is not a waiver.
+        assert!(
+            parse(
+                "//! `aigate: allow(<rule-id>[, <rule-id>…]) -- <reason>`",
+                Some(Lang::Rust)
+            )
+            .is_empty()
+        );
     }
 }

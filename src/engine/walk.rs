@@ -58,19 +58,34 @@ pub struct Target {
 
 /// The files under `roots` (a file root is taken as is) the engine has rules for, in path order.
 /// An empty `roots` means the current directory, printed without a `./` prefix.
-pub fn targets(engine: &Engine, roots: &[PathBuf]) -> Result<(Vec<Target>, Vec<Skipped>), ScanError> {
+pub fn targets(
+    engine: &Engine,
+    roots: &[PathBuf],
+) -> Result<(Vec<Target>, Vec<Skipped>), ScanError> {
     let default = [PathBuf::from(".")];
-    let (roots, strip_dot) = if roots.is_empty() { (&default[..], true) } else { (roots, false) };
+    let (roots, strip_dot) = if roots.is_empty() {
+        (&default[..], true)
+    } else {
+        (roots, false)
+    };
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for root in roots {
-        let meta = fs::metadata(root).map_err(|source| ScanError::Unreadable { path: root.clone(), source })?;
+        let meta = fs::metadata(root).map_err(|source| ScanError::Unreadable {
+            path: root.clone(),
+            source,
+        })?;
         if meta.is_file() {
             let display = slash(root);
             let relative = display.trim_start_matches("./").to_string();
             let lang = Lang::from_path(root);
             if engine.is_relevant(&relative, lang) {
-                out.push(Target { fs_path: root.clone(), display, relative, lang });
+                out.push(Target {
+                    fs_path: root.clone(),
+                    display,
+                    relative,
+                    lang,
+                });
             }
             continue;
         }
@@ -79,7 +94,10 @@ pub fn targets(engine: &Engine, roots: &[PathBuf]) -> Result<(Vec<Target>, Vec<S
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    skipped.push(Skipped { path: slash(root), why: format!("cannot walk: {e}") });
+                    skipped.push(Skipped {
+                        path: slash(root),
+                        why: format!("cannot walk: {e}"),
+                    });
                     continue;
                 }
             };
@@ -94,7 +112,12 @@ pub fn targets(engine: &Engine, roots: &[PathBuf]) -> Result<(Vec<Target>, Vec<S
             }
             let lang = Lang::from_path(path);
             if engine.is_relevant(&relative, lang) {
-                out.push(Target { fs_path: path.to_path_buf(), display, relative, lang });
+                out.push(Target {
+                    fs_path: path.to_path_buf(),
+                    display,
+                    relative,
+                    lang,
+                });
             }
         }
     }
@@ -105,25 +128,42 @@ pub fn targets(engine: &Engine, roots: &[PathBuf]) -> Result<(Vec<Target>, Vec<S
 
 fn slash(path: &Path) -> String {
     let s = path.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' { s.into_owned() } else { s.replace(std::path::MAIN_SEPARATOR, "/") }
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 /// Reads a file for analysis, or says why it is skipped.
 fn read(target: &Target, max: u64) -> Result<String, String> {
     let mut file = fs::File::open(&target.fs_path).map_err(|e| format!("cannot read: {e}"))?;
-    let len = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    let len = file
+        .metadata()
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
     if len > max {
-        return Err(format!("larger than the size limit ({len} bytes > {max} bytes)"));
+        return Err(format!(
+            "larger than the size limit ({len} bytes > {max} bytes)"
+        ));
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    file.by_ref().take(max + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read: {e}"))?;
+    file.by_ref()
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() as u64 > max {
         return Err(format!("larger than the size limit (> {max} bytes)"));
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return Err("binary (NUL byte in the first 8 KiB)".into());
     }
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Scans the targets on all cores (or `threads`); `progress` is called once per file.
@@ -145,22 +185,42 @@ pub fn scan(
             .map(|t| {
                 let out = match read(t, max) {
                     Ok(text) => {
-                        let file = SourceFile { path: &t.relative, lang: t.lang, text: &text };
+                        let file = SourceFile {
+                            path: &t.relative,
+                            lang: t.lang,
+                            text: &text,
+                        };
                         let outcome = engine.analyse(&file, None);
                         let mut findings = outcome.findings;
                         for f in &mut findings {
                             f.path.clone_from(&t.display);
                         }
-                        let mut skipped: Vec<Skipped> =
-                            outcome.notes.into_iter().map(|why| Skipped { path: t.display.clone(), why }).collect();
+                        let mut skipped: Vec<Skipped> = outcome
+                            .notes
+                            .into_iter()
+                            .map(|why| Skipped {
+                                path: t.display.clone(),
+                                why,
+                            })
+                            .collect();
                         if let Some(why) = outcome.skipped {
-                            skipped.push(Skipped { path: t.display.clone(), why });
+                            skipped.push(Skipped {
+                                path: t.display.clone(),
+                                why,
+                            });
                             (findings, skipped, false)
                         } else {
                             (findings, skipped, true)
                         }
                     }
-                    Err(why) => (Vec::new(), vec![Skipped { path: t.display.clone(), why }], false),
+                    Err(why) => (
+                        Vec::new(),
+                        vec![Skipped {
+                            path: t.display.clone(),
+                            why,
+                        }],
+                        false,
+                    ),
                 };
                 progress();
                 out
@@ -174,7 +234,12 @@ pub fn scan(
         report.files_scanned += usize::from(scanned);
     }
     report.findings.sort_by(|a, b| {
-        (&a.path, a.start.line, a.start.column, &a.rule_id).cmp(&(&b.path, b.start.line, b.start.column, &b.rule_id))
+        (&a.path, a.start.line, a.start.column, &a.rule_id).cmp(&(
+            &b.path,
+            b.start.line,
+            b.start.column,
+            &b.rule_id,
+        ))
     });
     Ok(report)
 }

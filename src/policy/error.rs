@@ -21,10 +21,16 @@ pub enum PolicyError {
 
     #[error("duplicate invariant id `{id}`: defined in {first} and in {second}")]
     #[diagnostic(help("invariant ids are unique across the whole policy; rename one of them"))]
-    DuplicateId { id: String, first: String, second: String },
+    DuplicateId {
+        id: String,
+        first: String,
+        second: String,
+    },
 
     #[error("unknown pack `{name}`; the loaded packs are: {known}")]
-    #[diagnostic(help("pack names are the directory names under rules/ (see `aigate rules list`)"))]
+    #[diagnostic(help(
+        "pack names are the directory names under rules/ (see `aigate rules list`)"
+    ))]
     UnknownPack { name: String, known: String },
 
     #[error("cannot build the engine: {0}")]
@@ -54,22 +60,24 @@ pub struct RuleError {
 }
 
 impl RuleError {
-    /// `line`/`column` are 1-based (column in chars); 0 means unknown (start of the document).
-    #[allow(clippy::too_many_arguments)]
+    /// `at` is a 1-based line and column (in chars); 0 means unknown (start of the document).
     pub(crate) fn new(
         file: &str,
         text: &str,
-        line: u32,
-        column: u32,
+        at: (u32, u32),
         rule_id: Option<&str>,
         key: Option<&str>,
         message: impl Into<String>,
         help: impl Into<String>,
-    ) -> RuleError {
+    ) -> Box<RuleError> {
+        let (line, column) = at;
         let line = line.max(1);
         let column = column.max(1);
         let offset = byte_offset(text, line, column);
-        let len = text[offset..].find(['\n', ':']).unwrap_or(text.len() - offset).max(1);
+        let len = text[offset..]
+            .find(['\n', ':'])
+            .unwrap_or(text.len() - offset)
+            .max(1);
         let len = len.min(text.len().saturating_sub(offset));
         let what = match (rule_id, key) {
             (Some(id), Some(key)) => format!("rule `{id}`, key `{key}`"),
@@ -77,7 +85,7 @@ impl RuleError {
             (None, Some(key)) => format!("key `{key}`"),
             (None, None) => "rule file".to_string(),
         };
-        RuleError {
+        Box::new(RuleError {
             file: file.to_string(),
             line,
             column,
@@ -89,13 +97,13 @@ impl RuleError {
             source_code: NamedSource::new(file, text.to_string()),
             span: (offset, len).into(),
             label: key.map_or_else(|| "here".to_string(), |k| format!("`{k}`")),
-        }
+        })
     }
 }
 
-impl From<RuleError> for PolicyError {
-    fn from(e: RuleError) -> Self {
-        PolicyError::Rule(Box::new(e))
+impl From<Box<RuleError>> for PolicyError {
+    fn from(e: Box<RuleError>) -> Self {
+        PolicyError::Rule(e)
     }
 }
 
@@ -109,5 +117,9 @@ pub(crate) fn byte_offset(text: &str, line: u32, column: u32) -> usize {
         }
     }
     let line_text = &text[start..text[start..].find('\n').map_or(text.len(), |i| start + i)];
-    start + line_text.char_indices().nth(column.saturating_sub(1) as usize).map_or(line_text.len(), |(i, _)| i)
+    start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(line_text.len(), |(i, _)| i)
 }

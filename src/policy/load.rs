@@ -84,15 +84,7 @@ impl GlobEntry {
 #[derive(Deserialize)]
 struct IdOnly {
     #[serde(default)]
-    id: Option<IgnoredOrString>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IgnoredOrString {
-    Str(String),
-    #[allow(dead_code)]
-    Other(IgnoredAny),
+    id: Option<Value>,
 }
 
 /// A kind key present in a document, with where it is.
@@ -101,29 +93,30 @@ struct KindKey {
     at: Location,
 }
 
-pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, RuleError> {
-    let starts: Vec<(Location, Option<String>)> = ast_grep_config::from_multiple::<Spanned<IdOnly>>(file.text)
-        .map(|docs| {
-            docs.into_iter()
-                .map(|d| {
-                    let id = match d.value.id {
-                        Some(IgnoredOrString::Str(s)) => Some(s),
-                        _ => None,
-                    };
-                    (d.referenced, id)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, Box<RuleError>> {
+    let starts: Vec<(Location, Option<String>)> =
+        ast_grep_config::from_multiple::<Spanned<IdOnly>>(file.text)
+            .map(|docs| {
+                docs.into_iter()
+                    .map(|d| {
+                        let id = match d.value.id {
+                            Some(Value::String(s)) => Some(s),
+                            _ => None,
+                        };
+                        (d.referenced, id)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
     let raw: Vec<Spanned<RawDoc>> =
         ast_grep_config::from_multiple(file.text).map_err(|e| yaml_error(file, &starts, &e))?;
-    let values: Vec<Value> = ast_grep_config::from_multiple(file.text).map_err(|e| yaml_error(file, &starts, &e))?;
+    let values: Vec<Value> =
+        ast_grep_config::from_multiple(file.text).map_err(|e| yaml_error(file, &starts, &e))?;
     if raw.len() != values.len() {
         return Err(RuleError::new(
             file.name,
             file.text,
-            1,
-            1,
+            (1, 1),
             None,
             None,
             "the documents of this file could not be told apart",
@@ -141,7 +134,9 @@ pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, RuleErro
 }
 
 fn raw_end(starts: &[(Location, Option<String>)], i: usize, line_count: u32) -> u32 {
-    starts.get(i + 1).map_or(line_count, |(l, _)| line_of(*l).saturating_sub(1).max(1))
+    starts
+        .get(i + 1)
+        .map_or(line_count, |(l, _)| line_of(*l).saturating_sub(1).max(1))
 }
 
 fn line_of(l: Location) -> u32 {
@@ -152,15 +147,32 @@ fn col_of(l: Location) -> u32 {
     l.column() as u32
 }
 
-fn yaml_error(file: &RuleFile<'_>, starts: &[(Location, Option<String>)], e: &serde_saphyr::Error) -> RuleError {
+fn yaml_error(
+    file: &RuleFile<'_>,
+    starts: &[(Location, Option<String>)],
+    e: &serde_saphyr::Error,
+) -> Box<RuleError> {
     let loc = e.location();
     let (line, column) = loc.map_or((1, 1), |l| (line_of(l), col_of(l)));
     // The document the error is in: the last one starting at or before the error's line.
-    let id = starts.iter().rev().find(|(l, _)| line_of(*l) <= line).and_then(|(_, id)| id.clone());
+    let id = starts
+        .iter()
+        .rev()
+        .find(|(l, _)| line_of(*l) <= line)
+        .and_then(|(_, id)| id.clone());
     let mut options = RenderOptions::default();
     options.snippets = SnippetMode::Off;
     let message = e.without_snippet().render_with_options(options);
-    let key = backticked(&message).or_else(|| key_on_line(file.text, line));
+    // serde names an unknown key in backticks; otherwise the key is the one written on that line.
+    let key = message
+        .contains("unknown field")
+        .then(|| backticked(&message))
+        .flatten()
+        .or_else(|| key_on_line(file.text, line));
+    let message = match message.rfind(" at line ") {
+        Some(i) if loc.is_some() => message[..i].to_string(),
+        _ => message,
+    };
     let help = if message.contains("unknown field") {
         "aigate rule documents accept ast-grep's keys (id, language, rule, constraints, utils, transform, fix, \
          rewriters, message, note, severity, labels, files, ignores, url, metadata) plus exactly one of aigate's \
@@ -168,7 +180,15 @@ fn yaml_error(file: &RuleFile<'_>, starts: &[(Location, Option<String>)], e: &se
     } else {
         "fix the YAML at this location"
     };
-    RuleError::new(file.name, file.text, line, column, id.as_deref(), key.as_deref(), message, help)
+    RuleError::new(
+        file.name,
+        file.text,
+        (line, column),
+        id.as_deref(),
+        key.as_deref(),
+        message,
+        help,
+    )
 }
 
 /// The first `name` in backticks in an error message (serde names the offending field so).
@@ -181,18 +201,31 @@ fn backticked(message: &str) -> Option<String> {
 /// The mapping key written on a 1-based line, if any.
 fn key_on_line(text: &str, line: u32) -> Option<String> {
     let l = text.lines().nth(line.checked_sub(1)? as usize)?;
-    let key = l.trim_start().trim_start_matches("- ").split(':').next()?.trim();
+    let key = l
+        .trim_start()
+        .trim_start_matches("- ")
+        .split(':')
+        .next()?
+        .trim();
     (!key.is_empty() && !key.contains(' ')).then(|| key.to_string())
 }
 
 /// The first line in `from..=to` (1-based) whose text is the mapping key `key:`; gives (line, column).
 pub(crate) fn find_key(text: &str, key: &str, from: u32, to: u32) -> Option<(u32, u32)> {
-    for (i, l) in text.lines().enumerate().skip(from.saturating_sub(1) as usize) {
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .skip(from.saturating_sub(1) as usize)
+    {
         let n = i as u32 + 1;
         if n > to {
             break;
         }
-        let trimmed = l.trim_start().trim_start_matches("- ").trim_start_matches('{').trim_start();
+        let trimmed = l
+            .trim_start()
+            .trim_start_matches("- ")
+            .trim_start_matches('{')
+            .trim_start();
         let indent = l.chars().count() - trimmed.chars().count();
         if trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with(':') {
             return Some((n, indent as u32 + 1));
@@ -207,14 +240,37 @@ pub(crate) fn find_key(text: &str, key: &str, from: u32, to: u32) -> Option<(u32
     None
 }
 
-fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -> Result<Invariant, RuleError> {
-    let id = doc.id.as_ref().map(|s| s.value.trim().to_string()).filter(|s| !s.is_empty());
+fn build(
+    file: &RuleFile<'_>,
+    doc: RawDoc,
+    value: Value,
+    start: u32,
+    end: u32,
+) -> Result<Invariant, Box<RuleError>> {
+    let id = doc
+        .id
+        .as_ref()
+        .map(|s| s.value.trim().to_string())
+        .filter(|s| !s.is_empty());
     let err = |at: Option<Location>, key: &str, message: String, help: &str| {
         let (line, column) = at.map_or((start, 1), |l| (line_of(l), col_of(l)));
-        RuleError::new(file.name, file.text, line, column, id.as_deref(), Some(key), message, help)
+        RuleError::new(
+            file.name,
+            file.text,
+            (line, column),
+            id.as_deref(),
+            Some(key),
+            message,
+            help,
+        )
     };
     let Some(id_str) = id.clone() else {
-        return Err(err(None, "id", "the rule has no `id`".into(), "give every rule document a unique `id:`"));
+        return Err(err(
+            None,
+            "id",
+            "the rule has no `id`".into(),
+            "give every rule document a unique `id:`",
+        ));
     };
 
     // Exactly one kind.
@@ -252,7 +308,10 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
     };
     if kind != "rule" {
         for (name, at) in [
-            ("constraints", doc.constraints.as_ref().map(|s| s.referenced)),
+            (
+                "constraints",
+                doc.constraints.as_ref().map(|s| s.referenced),
+            ),
             ("utils", doc.utils.as_ref().map(|s| s.referenced)),
             ("transform", doc.transform.as_ref().map(|s| s.referenced)),
             ("fix", doc.fix.as_ref().map(|s| s.referenced)),
@@ -263,7 +322,9 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
                 return Err(err(
                     at,
                     name,
-                    format!("`{name}:` only applies to `rule:` (ast-grep) rules, not to `{kind}:` rules"),
+                    format!(
+                        "`{name}:` only applies to `rule:` (ast-grep) rules, not to `{kind}:` rules"
+                    ),
                     "remove the key, or write the check as an ast-grep `rule:`",
                 ));
             }
@@ -304,7 +365,12 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
     }
 
     let metadata = doc.metadata.map(|m| m.value).unwrap_or_default();
-    if file.builtin && metadata.rationale.as_deref().is_none_or(|r| r.trim().is_empty()) {
+    if file.builtin
+        && metadata
+            .rationale
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
         return Err(err(
             None,
             "metadata.rationale",
@@ -314,17 +380,41 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
     }
 
     let globs = FileGlobs {
-        files: compile_globs(doc.files.as_ref()).map_err(|m| err(doc.files.as_ref().map(|s| s.referenced), "files", m, "fix the glob"))?,
-        ignores: compile_globs(doc.ignores.as_ref())
-            .map_err(|m| err(doc.ignores.as_ref().map(|s| s.referenced), "ignores", m, "fix the glob"))?,
+        files: compile_globs(doc.files.as_ref()).map_err(|m| {
+            err(
+                doc.files.as_ref().map(|s| s.referenced),
+                "files",
+                m,
+                "fix the glob",
+            )
+        })?,
+        ignores: compile_globs(doc.ignores.as_ref()).map_err(|m| {
+            err(
+                doc.ignores.as_ref().map(|s| s.referenced),
+                "ignores",
+                m,
+                "fix the glob",
+            )
+        })?,
     };
     let glob_strings = |g: &Option<Spanned<Vec<GlobEntry>>>| -> Vec<String> {
-        g.as_ref().map(|s| s.value.iter().map(|e| e.glob().to_string()).collect()).unwrap_or_default()
+        g.as_ref()
+            .map(|s| s.value.iter().map(|e| e.glob().to_string()).collect())
+            .unwrap_or_default()
     };
 
-    let missing = || err(None, kind, format!("`{kind}:` has no value"), "give the kind its spec");
+    let missing = || {
+        err(
+            None,
+            kind,
+            format!("`{kind}:` has no value"),
+            "give the kind its spec",
+        )
+    };
     // The kind's own validation (globs, regexes) at load time, located at the kind's key.
-    let invalid = |at: Location, message: String| err(Some(at), kind, message, "fix the value under this key");
+    let invalid = |at: Location, message: String| {
+        err(Some(at), kind, message, "fix the value under this key")
+    };
     let definition = to_json(&value);
     let fix = definition.get("fix").cloned();
     let (check, kind_name) = match kind {
@@ -342,21 +432,40 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
                     _ => None,
                 };
                 let from = top.map_or(start, line_of);
-                let sub = e.subkey.as_deref().and_then(|k| find_key(file.text, k, from, end).map(|at| (k, at)));
+                let sub = e
+                    .subkey
+                    .as_deref()
+                    .and_then(|k| find_key(file.text, k, from, end).map(|at| (k, at)));
                 let (line, column, key) = match sub {
                     Some((k, (line, column))) => (line, column, format!("{}.{k}", e.key)),
                     None => match top {
                         Some(l) => (line_of(l), col_of(l), e.key.to_string()),
-                        None => (find_key(file.text, e.key, start, end).map_or(start, |p| p.0), 1, e.key.to_string()),
+                        None => (
+                            find_key(file.text, e.key, start, end).map_or(start, |p| p.0),
+                            1,
+                            e.key.to_string(),
+                        ),
                     },
                 };
-                RuleError::new(file.name, file.text, line, column, Some(&id_str), Some(&key), e.message, e.help)
+                RuleError::new(
+                    file.name,
+                    file.text,
+                    (line, column),
+                    Some(&id_str),
+                    Some(&key),
+                    e.message,
+                    e.help,
+                )
             })?;
-            (Check::Pattern(compiled), KindName::Pattern)
+            (Check::Pattern(Box::new(compiled)), KindName::Pattern)
         }
         "query" => {
             let lang = language.unwrap_or(Lang::Rust);
-            let q = doc.query.as_ref().map(|s| s.value.as_str()).unwrap_or_default();
+            let q = doc
+                .query
+                .as_ref()
+                .map(|s| s.value.as_str())
+                .unwrap_or_default();
             let capture = doc.capture.as_ref().map(|s| s.value.as_str());
             let compiled = query::compile(lang, q, capture).map_err(|e| {
                 let (key, at) = match e.in_capture {
@@ -369,33 +478,56 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
                     let offset = super::error::byte_offset(file.text, line_of(at), col_of(at));
                     let block = file.text[offset..].starts_with(['|', '>']);
                     line += row + u32::from(block);
-                    column = if block || row > 0 { e.column + 1 } else { column + e.column };
+                    column = if block || row > 0 {
+                        e.column + 1
+                    } else {
+                        column + e.column
+                    };
                 }
-                RuleError::new(file.name, file.text, line, column, Some(&id_str), Some(key), e.message, e.help)
+                RuleError::new(
+                    file.name,
+                    file.text,
+                    (line, column),
+                    Some(&id_str),
+                    Some(key),
+                    e.message,
+                    e.help,
+                )
             })?;
             (Check::Query(compiled), KindName::Query)
         }
         "imports" => {
             let spec = doc.imports.ok_or_else(missing)?;
-            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            spec.value
+                .validate()
+                .map_err(|m| invalid(spec.referenced, m))?;
             (Check::Imports(spec.value), KindName::Imports)
         }
         "paths" => {
             let spec = doc.paths.ok_or_else(missing)?;
-            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            spec.value
+                .validate()
+                .map_err(|m| invalid(spec.referenced, m))?;
             (Check::Paths(spec.value), KindName::Paths)
         }
         "diff" => {
             let spec = doc.diff.ok_or_else(missing)?;
-            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            spec.value
+                .validate()
+                .map_err(|m| invalid(spec.referenced, m))?;
             (Check::Diff(spec.value), KindName::Diff)
         }
         "rust" => {
             let spec = doc.rust.ok_or_else(missing)?;
-            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
+            spec.value
+                .validate()
+                .map_err(|m| invalid(spec.referenced, m))?;
             (Check::Rust(spec.value), KindName::Rust)
         }
-        _ => (Check::Waiver(doc.waiver.map(|s| s.value).ok_or_else(missing)?), KindName::Waiver),
+        _ => (
+            Check::Waiver(doc.waiver.map(|s| s.value).ok_or_else(missing)?),
+            KindName::Waiver,
+        ),
     };
 
     Ok(Invariant {
@@ -410,15 +542,24 @@ fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -
         ignores: glob_strings(&doc.ignores),
         kind: kind_name,
         metadata,
-        origin: Origin { file: file.name.to_string(), line: start, pack: file.pack.map(str::to_string), builtin: file.builtin },
+        origin: Origin {
+            file: file.name.to_string(),
+            line: start,
+            pack: file.pack.map(str::to_string),
+            builtin: file.builtin,
+        },
         definition,
         globs: Arc::new(globs),
         check: Arc::new(check),
     })
 }
 
-fn compile_globs(entries: Option<&Spanned<Vec<GlobEntry>>>) -> Result<Option<globset::GlobSet>, String> {
-    let Some(entries) = entries else { return Ok(None) };
+fn compile_globs(
+    entries: Option<&Spanned<Vec<GlobEntry>>>,
+) -> Result<Option<globset::GlobSet>, String> {
+    let Some(entries) = entries else {
+        return Ok(None);
+    };
     let mut set = globset::GlobSetBuilder::new();
     for entry in &entry_list(entries) {
         let (glob, ci) = entry;
@@ -429,7 +570,9 @@ fn compile_globs(entries: Option<&Spanned<Vec<GlobEntry>>>) -> Result<Option<glo
             .map_err(|e| format!("invalid glob `{glob}`: {e}"))?;
         set.add(g);
     }
-    set.build().map(Some).map_err(|e| format!("invalid globs: {e}"))
+    set.build()
+        .map(Some)
+        .map_err(|e| format!("invalid globs: {e}"))
 }
 
 fn entry_list(entries: &Spanned<Vec<GlobEntry>>) -> Vec<(String, bool)> {
@@ -438,7 +581,10 @@ fn entry_list(entries: &Spanned<Vec<GlobEntry>>) -> Vec<(String, bool)> {
         .iter()
         .map(|e| match e {
             GlobEntry::Glob(g) => (g.clone(), false),
-            GlobEntry::Config { glob, case_insensitive } => (glob.clone(), *case_insensitive),
+            GlobEntry::Config {
+                glob,
+                case_insensitive,
+            } => (glob.clone(), *case_insensitive),
         })
         .collect()
 }
@@ -456,8 +602,11 @@ pub(crate) fn to_json(value: &Value) -> serde_json::Value {
         Value::I16(n) => J::from(*n),
         Value::I32(n) => J::from(*n),
         Value::I64(n) => J::from(*n),
-        Value::F32(n) => serde_json::Number::from_f64(f64::from(*n)).map_or_else(|| J::String(n.to_string()), J::Number),
-        Value::F64(n) => serde_json::Number::from_f64(*n).map_or_else(|| J::String(n.to_string()), J::Number),
+        Value::F32(n) => serde_json::Number::from_f64(f64::from(*n))
+            .map_or_else(|| J::String(n.to_string()), J::Number),
+        Value::F64(n) => {
+            serde_json::Number::from_f64(*n).map_or_else(|| J::String(n.to_string()), J::Number)
+        }
         Value::Char(c) => J::String(c.to_string()),
         Value::String(s) => J::String(s.clone()),
         Value::Unit => J::Null,
@@ -466,7 +615,8 @@ pub(crate) fn to_json(value: &Value) -> serde_json::Value {
         Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
         Value::Map(map) => {
             let mut out = serde_json::Map::new();
-            let sorted: BTreeMap<String, &Value> = map.iter().map(|(k, v)| (key_string(k), v)).collect();
+            let sorted: BTreeMap<String, &Value> =
+                map.iter().map(|(k, v)| (key_string(k), v)).collect();
             for (k, v) in sorted {
                 out.insert(k, to_json(v));
             }

@@ -26,7 +26,10 @@ pub mod builtin {
 
     /// The embedded file at `path` (below `rules/`), if any.
     pub fn file(path: &str) -> Option<&'static str> {
-        FILES.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
+        FILES
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, text)| *text)
     }
 }
 
@@ -102,7 +105,12 @@ impl Policy {
             }
             None => Err(PolicyError::UnknownPack {
                 name: name.to_string(),
-                known: self.packs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+                known: self
+                    .packs
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -138,7 +146,11 @@ impl Default for PolicyLoader {
 impl PolicyLoader {
     /// Starts with the built-in packs included.
     pub fn new() -> PolicyLoader {
-        PolicyLoader { builtin: true, paths: Vec::new(), texts: Vec::new() }
+        PolicyLoader {
+            builtin: true,
+            paths: Vec::new(),
+            texts: Vec::new(),
+        }
     }
 
     /// Whether to include the built-in packs.
@@ -168,7 +180,12 @@ impl PolicyLoader {
             load_path(&mut policy, path)?;
         }
         for (name, text) in &self.texts {
-            let file = RuleFile { name, text, pack: None, builtin: false };
+            let file = RuleFile {
+                name,
+                text,
+                pack: None,
+                builtin: false,
+            };
             add(&mut policy, parse_file(&file)?)?;
         }
         Ok(policy)
@@ -176,25 +193,39 @@ impl PolicyLoader {
 }
 
 fn load_builtin(policy: &mut Policy) -> Result<(), PolicyError> {
+    // Manifests first, so that a pack's name and enablement are known before its rules.
+    let mut names: BTreeMap<&str, String> = BTreeMap::new();
     for (path, text) in builtin::FILES {
-        let (pack, file_name) = match path.split_once('/') {
-            Some((pack, rest)) => (Some(pack), rest.rsplit('/').next().unwrap_or(rest)),
-            None => (None, *path),
-        };
-        if let Some(pack) = pack {
+        if let Some((dir, "pack.yaml" | "pack.yml")) = path.split_once('/') {
+            ensure_pack(policy, dir, true);
+            names.insert(
+                dir,
+                apply_manifest(policy, dir, &format!("rules/{path}"), text)?,
+            );
+        }
+    }
+    for (path, text) in builtin::FILES {
+        let file_name = path.rsplit('/').next().unwrap_or_default();
+        if matches!(
+            file_name,
+            "pack.yaml" | "pack.yml" | "signatures.yaml" | "signatures.yml"
+        ) {
+            continue;
+        }
+        // Each directory directly under rules/ is a pack.
+        let pack = path
+            .split_once('/')
+            .map(|(dir, _)| names.get(dir).cloned().unwrap_or_else(|| dir.to_string()));
+        if let Some(pack) = &pack {
             ensure_pack(policy, pack, true);
         }
         let shown = format!("rules/{path}");
-        if file_name == "pack.yaml" {
-            if let Some(pack) = pack {
-                apply_manifest(policy, pack, &shown, text)?;
-            }
-            continue;
-        }
-        if file_name == "signatures.yaml" {
-            continue;
-        }
-        let file = RuleFile { name: &shown, text, pack, builtin: true };
+        let file = RuleFile {
+            name: &shown,
+            text,
+            pack: pack.as_deref(),
+            builtin: true,
+        };
         add(policy, parse_file(&file)?)?;
     }
     Ok(())
@@ -202,21 +233,32 @@ fn load_builtin(policy: &mut Policy) -> Result<(), PolicyError> {
 
 fn ensure_pack(policy: &mut Policy, name: &str, builtin: bool) {
     if !policy.packs.iter().any(|p| p.name == name) {
-        policy.packs.push(Pack { name: name.to_string(), description: None, enabled: true, builtin });
+        policy.packs.push(Pack {
+            name: name.to_string(),
+            description: None,
+            enabled: true,
+            builtin,
+        });
     }
 }
 
 /// Reads a `pack.yaml`; returns the pack's name (the manifest's `name`, else `default_name`).
-fn apply_manifest(policy: &mut Policy, default_name: &str, shown: &str, text: &str) -> Result<String, PolicyError> {
+fn apply_manifest(
+    policy: &mut Policy,
+    default_name: &str,
+    shown: &str,
+    text: &str,
+) -> Result<String, PolicyError> {
     let manifest: Manifest = serde_saphyr::from_str::<Option<Manifest>>(text)
         .map(Option::unwrap_or_default)
         .map_err(|e| {
-            let (line, column) = e.location().map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
+            let (line, column) = e
+                .location()
+                .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
             PolicyError::from(RuleError::new(
                 shown,
                 text,
-                line,
-                column,
+                (line, column),
                 None,
                 None,
                 e.without_snippet().to_string(),
@@ -224,7 +266,11 @@ fn apply_manifest(policy: &mut Policy, default_name: &str, shown: &str, text: &s
             ))
         })?;
     let name = manifest.name.unwrap_or_else(|| default_name.to_string());
-    let builtin = policy.packs.iter().find(|p| p.name == default_name).is_some_and(|p| p.builtin);
+    let builtin = policy
+        .packs
+        .iter()
+        .find(|p| p.name == default_name)
+        .is_some_and(|p| p.builtin);
     ensure_pack(policy, &name, builtin);
     if let Some(pack) = policy.packs.iter_mut().find(|p| p.name == name) {
         pack.enabled = manifest.enabled.unwrap_or(true);
@@ -234,7 +280,10 @@ fn apply_manifest(policy: &mut Policy, default_name: &str, shown: &str, text: &s
 }
 
 fn load_path(policy: &mut Policy, path: &Path) -> Result<(), PolicyError> {
-    let meta = fs::metadata(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+    let meta = fs::metadata(path).map_err(|source| PolicyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.is_file() {
         return load_one(policy, path, None);
     }
@@ -245,13 +294,24 @@ fn load_path(policy: &mut Policy, path: &Path) -> Result<(), PolicyError> {
     let mut packs: BTreeMap<PathBuf, String> = BTreeMap::new();
     for manifest in &manifests {
         let dir = manifest.parent().unwrap_or(path).to_path_buf();
-        let default_name = dir.file_name().map_or_else(|| "rules".to_string(), |n| n.to_string_lossy().into_owned());
+        let default_name = dir
+            .file_name()
+            .map_or_else(|| "rules".to_string(), |n| n.to_string_lossy().into_owned());
         let text = read(manifest)?;
-        let name = apply_manifest(policy, &default_name, &manifest.display().to_string(), &text)?;
+        let name = apply_manifest(
+            policy,
+            &default_name,
+            &manifest.display().to_string(),
+            &text,
+        )?;
         packs.insert(dir, name);
     }
     for file in &files {
-        let pack = file.ancestors().skip(1).find_map(|dir| packs.get(dir)).cloned();
+        let pack = file
+            .ancestors()
+            .skip(1)
+            .find_map(|dir| packs.get(dir))
+            .cloned();
         load_one(policy, file, pack.as_deref())?;
     }
     Ok(())
@@ -260,16 +320,31 @@ fn load_path(policy: &mut Policy, path: &Path) -> Result<(), PolicyError> {
 fn load_one(policy: &mut Policy, path: &Path, pack: Option<&str>) -> Result<(), PolicyError> {
     let text = read(path)?;
     let shown = path.display().to_string();
-    let file = RuleFile { name: &shown, text: &text, pack, builtin: false };
+    let file = RuleFile {
+        name: &shown,
+        text: &text,
+        pack,
+        builtin: false,
+    };
     add(policy, parse_file(&file)?)
 }
 
 fn read(path: &Path) -> Result<String, PolicyError> {
-    fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })
+    fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-fn collect(dir: &Path, files: &mut Vec<PathBuf>, manifests: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
-    let entries = fs::read_dir(dir).map_err(|source| PolicyError::Read { path: dir.to_path_buf(), source })?;
+fn collect(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    manifests: &mut Vec<PathBuf>,
+) -> Result<(), PolicyError> {
+    let entries = fs::read_dir(dir).map_err(|source| PolicyError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
@@ -277,7 +352,10 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>, manifests: &mut Vec<PathBuf>) -
             collect(&path, files, manifests)?;
             continue;
         }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }
