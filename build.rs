@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 fn main() {
-    let manifest =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let rules = manifest.join("rules");
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();
@@ -15,9 +14,8 @@ fn main() {
         collect(&rules, &mut files);
     }
     files.sort();
-    let mut out = String::from(
-        "/// Every YAML file under `rules/`, as `(path below rules/, contents)`, sorted by path.\n",
-    );
+    let mut out =
+        String::from("/// Every YAML file under `rules/`, as `(path below rules/, contents)`, sorted by path.\n");
     out.push_str("pub static FILES: &[(&str, &str)] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&rules).expect("collected below rules/");
@@ -33,8 +31,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", file.display());
     }
     out.push_str("];\n");
-    let dest =
-        PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
+    let dest = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
     fs::write(dest, out).expect("write builtin_rules.rs");
 }
 
@@ -47,10 +44,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
             collect(&path, files);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yml" | "yaml")
-        ) {
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
             files.push(path);
         }
     }

@@ -33,8 +33,16 @@ fn main() {
     let (t_small, min_small) = median_min(&mut small_times);
     let (t_large, min_large) = median_min(&mut large_times);
     println!("gate_scale: {CHANGED}-file AI change, {RUNS} interleaved runs (median, min)");
-    println!("  1,000-file repository:   {:>8.1} ms  {:>8.1} ms  ({f_small} findings)", ms(t_small), ms(min_small));
-    println!("  100,000-file repository: {:>8.1} ms  {:>8.1} ms  ({f_large} findings)", ms(t_large), ms(min_large));
+    println!(
+        "  1,000-file repository:   {:>8.1} ms  {:>8.1} ms  ({f_small} findings)",
+        ms(t_small),
+        ms(min_small)
+    );
+    println!(
+        "  100,000-file repository: {:>8.1} ms  {:>8.1} ms  ({f_large} findings)",
+        ms(t_large),
+        ms(min_large)
+    );
     println!(
         "  ratio large/small: median {:.2}, min {:.2}",
         t_large.as_secs_f64() / t_small.as_secs_f64(),
@@ -53,7 +61,11 @@ fn median_min(times: &mut [Duration]) -> (Duration, Duration) {
 
 /// One full gate run (open, policy, provenance, engine, scope) on the repository's last commit.
 fn measure(repo: &Path) -> (Duration, usize) {
-    let options = CheckOptions { repo: repo.to_path_buf(), base: Some("HEAD~1".into()), ..CheckOptions::default() };
+    let options = CheckOptions {
+        repo: repo.to_path_buf(),
+        base: Some("HEAD~1".into()),
+        ..CheckOptions::default()
+    };
     let start = Instant::now();
     let report = check(&options).expect("gate runs");
     let elapsed = start.elapsed();
@@ -73,7 +85,9 @@ fn ensure_repo(dir: &Path, files: usize) -> PathBuf {
     let mut stream = String::new();
     let path = |i: usize| format!("pkg{:04}/module_{i:06}.py", i / 100);
     let body = |i: usize, extra: &str| {
-        format!("\"\"\"Module {i}.\"\"\"\n\n\ndef handler_{i}(value):\n    total = value * {i}\n{extra}    return total\n")
+        format!(
+            "\"\"\"Module {i}.\"\"\"\n\n\ndef handler_{i}(value):\n    total = value * {i}\n{extra}    return total\n"
+        )
     };
     let commit = |msg: &str, ts: u64, files: &mut dyn Iterator<Item = (String, String)>, stream: &mut String| {
         let _ = write!(
@@ -85,10 +99,19 @@ fn ensure_repo(dir: &Path, files: usize) -> PathBuf {
             let _ = write!(stream, "M 100644 inline {p}\ndata {}\n{content}\n", content.len());
         }
     };
-    commit("initial import", 1_700_000_000, &mut (0..files).map(|i| (path(i), body(i, ""))), &mut stream);
+    commit(
+        "initial import",
+        1_700_000_000,
+        &mut (0..files).map(|i| (path(i), body(i, ""))),
+        &mut stream,
+    );
     let ai = "refactor handlers\n\nCo-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>";
     let mut changed = (0..CHANGED).map(|i| {
-        let extra = if i % 10 == 0 { "    total = eval(str(total))\n" } else { "    total += 1\n" };
+        let extra = if i % 10 == 0 {
+            "    total = eval(str(total))\n"
+        } else {
+            "    total += 1\n"
+        };
         (path(i), body(i, extra))
     });
     commit(ai, 1_700_000_600, &mut changed, &mut stream);
@@ -98,7 +121,12 @@ fn ensure_repo(dir: &Path, files: usize) -> PathBuf {
         .stdin(Stdio::piped())
         .spawn()
         .expect("git fast-import");
-    child.stdin.take().expect("stdin").write_all(stream.as_bytes()).expect("feed fast-import");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stream.as_bytes())
+        .expect("feed fast-import");
     assert!(child.wait().expect("fast-import").success());
     git(dir, &["reset", "-q", "--hard", "main"]);
     git(dir, &["gc", "-q"]);
@@ -107,6 +135,11 @@ fn ensure_repo(dir: &Path, files: usize) -> PathBuf {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git").current_dir(dir).args(args).status().expect("git").success();
+    let ok = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .status()
+        .expect("git")
+        .success();
     assert!(ok, "git {args:?}");
 }

@@ -42,13 +42,19 @@ struct Result {
 async fn load(name: &'static str, url: &str, runs: usize, clients: usize) -> Result {
     let store = Arc::new(LedgerStore::open(url).await.expect("open the store"));
     let t = token::generate().unwrap();
-    store.insert_token(&token::hash(&t), Role::Reporter, Some("bench"), &now()).await.unwrap();
+    store
+        .insert_token(&token::hash(&t), Role::Reporter, Some("bench"), &now())
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1/runs", listener.local_addr().unwrap());
     let app = server::router(Arc::clone(&store), Limits::default());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let http = aigate::ledger::client::http_builder().pool_max_idle_per_host(clients).build().unwrap();
+    let http = aigate::ledger::client::http_builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -63,7 +69,14 @@ async fn load(name: &'static str, url: &str, runs: usize, clients: usize) -> Res
                 }
                 let b = body(i);
                 let sent = Instant::now();
-                let resp = http.post(&base).bearer_auth(&t).header("Idempotency-Key", format!("bench-{i}")).json(&b).send().await.unwrap();
+                let resp = http
+                    .post(&base)
+                    .bearer_auth(&t)
+                    .header("Idempotency-Key", format!("bench-{i}"))
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(resp.status().as_u16(), 201, "{}", resp.text().await.unwrap_or_default());
                 latencies.push(sent.elapsed());
             }
@@ -81,7 +94,14 @@ async fn load(name: &'static str, url: &str, runs: usize, clients: usize) -> Res
         aigate::ledger::chain::Verdict::Intact { entries, .. } => assert_eq!(entries as usize, runs),
         broken => panic!("{broken:?}"),
     }
-    Result { store: name, runs, elapsed, p50: pct(0.50), p99: pct(0.99), max: *all.last().unwrap() }
+    Result {
+        store: name,
+        runs,
+        elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        max: *all.last().unwrap(),
+    }
 }
 
 fn main() {
@@ -91,7 +111,10 @@ fn main() {
     }
     let runs = env_usize("LEDGER_BENCH_RUNS", 50_000);
     let clients = env_usize("LEDGER_BENCH_CLIENTS", 64);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut results = Vec::new();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
@@ -101,12 +124,21 @@ fn main() {
             Ok(base) => {
                 let schema = format!("bench_{}", std::process::id());
                 let admin = sqlx::PgPool::connect(&base).await.unwrap();
-                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&admin).await.unwrap();
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
+                sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
                 results.push(load("PostgreSQL (local)", &url, runs, clients).await);
-                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await.unwrap();
+                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
             }
             Err(_) => eprintln!("PostgreSQL skipped: AIGATE_TEST_DATABASE_URL not set"),
         }

@@ -80,9 +80,7 @@ fn message(rng: &mut Rng, i: usize) -> (String, (&'static str, &'static str)) {
             human,
         ),
         2 => (
-            format!(
-                "{subject}\n\n{body}\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n"
-            ),
+            format!("{subject}\n\n{body}\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n"),
             human,
         ),
         3 => (
@@ -99,10 +97,7 @@ fn message(rng: &mut Rng, i: usize) -> (String, (&'static str, &'static str)) {
             ),
             human,
         ),
-        _ => (
-            format!("{subject}\n\n{body}"),
-            ("Rita Reviewer", "rita@example.com"),
-        ),
+        _ => (format!("{subject}\n\n{body}"), ("Rita Reviewer", "rita@example.com")),
     }
 }
 
@@ -114,8 +109,7 @@ fn data(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
 
 /// A repository with `commits` commits, generated with `git fast-import` and cached.
 fn history(commits: usize) -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-repos/history-{commits}"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-repos/history-{commits}"));
     if dir.join(".complete").exists() {
         return dir;
     }
@@ -143,19 +137,12 @@ fn history(commits: usize) -> PathBuf {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ commits as u64);
     let mut n = 0u64;
     let mut files: Vec<Vec<String>> = (0..FILES)
-        .map(|_| {
-            (0..40 + rng.below(80))
-                .map(|_| line(&mut rng, &mut n))
-                .collect()
-        })
+        .map(|_| (0..40 + rng.below(80)).map(|_| line(&mut rng, &mut n)).collect())
         .collect();
     let path = |f: usize| format!("src/{}/file_{f}.rs", MODULES[f % 8]);
     for i in 0..commits {
         let (msg, (name, email)) = if i == 0 {
-            (
-                "initial import\n".to_owned(),
-                ("Dana Human", "dana@example.com"),
-            )
+            ("initial import\n".to_owned(), ("Dana Human", "dana@example.com"))
         } else {
             message(&mut rng, i)
         };
@@ -182,16 +169,12 @@ fn history(commits: usize) -> PathBuf {
                     let at = rng.below(lines.len() + 1);
                     match rng.below(if lines.len() > 250 { 4 } else { 3 }) {
                         0 => {
-                            let new: Vec<String> = (0..1 + rng.below(8))
-                                .map(|_| line(&mut rng, &mut n))
-                                .collect();
+                            let new: Vec<String> = (0..1 + rng.below(8)).map(|_| line(&mut rng, &mut n)).collect();
                             lines.splice(at..at, new);
                         }
                         1 if !lines.is_empty() => {
                             let end = (at + 1 + rng.below(4)).min(lines.len());
-                            let new: Vec<String> = (0..1 + rng.below(4))
-                                .map(|_| line(&mut rng, &mut n))
-                                .collect();
+                            let new: Vec<String> = (0..1 + rng.below(4)).map(|_| line(&mut rng, &mut n)).collect();
                             let at = at.min(end.saturating_sub(1));
                             lines.splice(at..end, new);
                         }
@@ -230,11 +213,7 @@ fn median(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn git_output(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("git");
+    let out = Command::new("git").current_dir(dir).args(args).output().expect("git");
     assert!(out.status.success(), "git {args:?}");
     out.stdout
 }
@@ -255,11 +234,7 @@ fn main() {
     let mut ai = 0;
     let classify_all = median(5, || {
         let commits = repo.walk(None, head).expect("walk");
-        ai = commits
-            .iter()
-            .map(|c| classify(c, &catalogue))
-            .filter(|p| p.ai)
-            .count();
+        ai = commits.iter().map(|c| classify(c, &catalogue)).filter(|p| p.ai).count();
         assert_eq!(commits.len(), 10_000);
     });
     let git_log = median(5, || {
@@ -291,10 +266,7 @@ fn main() {
         });
         let blame_range = median(3, || {
             for f in &files {
-                git_output(
-                    dir,
-                    &["blame", "--porcelain", &format!("{base}..HEAD"), "--", f],
-                );
+                git_output(dir, &["blame", "--porcelain", &format!("{base}..HEAD"), "--", f]);
             }
         });
         println!(

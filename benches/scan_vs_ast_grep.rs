@@ -69,10 +69,7 @@ fn main() {
     let ours = run_json(aigate_cmd(Stdio::piped()));
     let theirs = run_json(sg_cmd(Stdio::piped()));
     let ours = keys(
-        ours["findings"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default(),
+        ours["findings"].as_array().map(Vec::as_slice).unwrap_or_default(),
         |f| {
             (
                 f["path"].as_str().unwrap_or_default().to_string(),
@@ -81,16 +78,13 @@ fn main() {
             )
         },
     );
-    let theirs = keys(
-        theirs.as_array().map(Vec::as_slice).unwrap_or_default(),
-        |m| {
-            (
-                m["file"].as_str().unwrap_or_default().to_string(),
-                m["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
-                m["ruleId"].as_str().unwrap_or_default().to_string(),
-            )
-        },
-    );
+    let theirs = keys(theirs.as_array().map(Vec::as_slice).unwrap_or_default(), |m| {
+        (
+            m["file"].as_str().unwrap_or_default().to_string(),
+            m["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
+            m["ruleId"].as_str().unwrap_or_default().to_string(),
+        )
+    });
 
     // Alternate the tools so that neither benefits from a warmer cache; one warm-up each.
     let _ = time(aigate_cmd(Stdio::null()));
@@ -121,10 +115,7 @@ fn main() {
         for ((_, _, rule), n) in m {
             *r.entry(rule).or_default() += n;
         }
-        r.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        r.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
     };
     println!(
         "corpus: {} ({} files, {} lines: {})",
@@ -165,34 +156,22 @@ fn main() {
     );
     println!("per rule (aigate): {}", per_rule(&ours));
     if ours != theirs {
-        let only_ours: Vec<_> = ours
-            .keys()
-            .filter(|k| !theirs.contains_key(*k))
-            .take(5)
-            .collect();
-        let only_theirs: Vec<_> = theirs
-            .keys()
-            .filter(|k| !ours.contains_key(*k))
-            .take(5)
-            .collect();
+        let only_ours: Vec<_> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(5).collect();
+        let only_theirs: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(5).collect();
         println!("only aigate: {only_ours:?}\nonly ast-grep: {only_theirs:?}");
     }
 }
 
 fn run_json(mut cmd: Command) -> serde_json::Value {
     let out = cmd.stderr(Stdio::null()).output().expect("run tool");
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{cmd:?} did not print JSON: {e}"))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{cmd:?} did not print JSON: {e}"))
 }
 
 type Key = (String, u64, String);
 
 /// Counts per (file, line, rule) of the bench's rules (ast-grep also reports its own
 /// `unused-suppression` for `ast-grep-ignore` comments in the corpus, which aigate does not honour).
-fn keys(
-    items: &[serde_json::Value],
-    key: impl Fn(&serde_json::Value) -> Key,
-) -> BTreeMap<Key, usize> {
+fn keys(items: &[serde_json::Value], key: impl Fn(&serde_json::Value) -> Key) -> BTreeMap<Key, usize> {
     let mut out = BTreeMap::new();
     for k in items.iter().map(key).filter(|k| k.2.starts_with("bench/")) {
         *out.entry(k).or_default() += 1;
@@ -206,10 +185,7 @@ fn time(mut cmd: Command) -> (Duration, Duration) {
     let start = Instant::now();
     let status = cmd.stderr(Stdio::null()).status().expect("run tool");
     let elapsed = start.elapsed();
-    assert!(
-        status.code().is_some_and(|c| c <= 1),
-        "{cmd:?} failed: {status}"
-    );
+    assert!(status.code().is_some_and(|c| c <= 1), "{cmd:?} failed: {status}");
     (elapsed, children_cpu().saturating_sub(cpu_before))
 }
 
@@ -220,12 +196,7 @@ fn children_cpu() -> Duration {
     // Fields after the `(comm)`: state is field 3; cutime and cstime are fields 16 and 17.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i - 3)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
     Duration::from_millis((ticks(16) + ticks(17)) * 10)
 }
 
@@ -255,12 +226,7 @@ fn build_corpus(dir: &Path) -> Stats {
             Some(RUST_LINES),
         ),
         ("python", glob_dirs("/usr/lib", "python3."), "py", None),
-        (
-            "js",
-            vec![PathBuf::from("/usr/lib/node_modules/npm")],
-            "js",
-            None,
-        ),
+        ("js", vec![PathBuf::from("/usr/lib/node_modules/npm")], "js", None),
     ];
     let marker = dir.join(".complete");
     let mut by_lang = Vec::new();
@@ -285,10 +251,7 @@ fn build_corpus(dir: &Path) -> Stats {
                     }
                     // <corpus>/<lang>/<source root's name>/<path below it>: no hidden components.
                     let rel = file.strip_prefix(root).unwrap_or(&file);
-                    let dest = dir
-                        .join(name)
-                        .join(root.file_name().unwrap_or_default())
-                        .join(rel);
+                    let dest = dir.join(name).join(root.file_name().unwrap_or_default()).join(rel);
                     if let Some(parent) = dest.parent() {
                         fs::create_dir_all(parent).expect("create corpus dir");
                     }
@@ -353,10 +316,7 @@ fn collect(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
         };
         if meta.is_dir() {
             collect(&path, ext, out);
-        } else if meta.is_file()
-            && meta.len() <= MAX_FILE
-            && path.extension().is_some_and(|e| e == ext)
-        {
+        } else if meta.is_file() && meta.len() <= MAX_FILE && path.extension().is_some_and(|e| e == ext) {
             out.push(path);
         }
     }

@@ -6,9 +6,9 @@
 
 pub mod engine;
 pub mod forge;
+pub mod gate;
 pub mod git;
+pub mod ledger;
 pub mod policy;
 pub mod provenance;
-pub mod gate;
 pub mod report;
-pub mod ledger;

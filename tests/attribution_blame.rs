@@ -57,11 +57,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 fn plan() -> impl Strategy<Value = Plan> {
-    (
-        any::<bool>(),
-        prop::collection::vec((0..FILES.len(), edit()), 1..4),
-    )
-        .prop_map(|(ai, edits)| Plan { ai, edits })
+    (any::<bool>(), prop::collection::vec((0..FILES.len(), edit()), 1..4)).prop_map(|(ai, edits)| Plan { ai, edits })
 }
 
 /// One step of the history on main: a commit, or a side branch (from here) merged back after main moved on.
@@ -95,9 +91,7 @@ impl Lines {
 }
 
 fn apply(file: &mut Option<Vec<String>>, edit: &Edit, lines_gen: &mut Lines) {
-    let make = |lines_gen: &mut Lines, seeds: &[u8]| {
-        seeds.iter().map(|s| lines_gen.make(*s)).collect::<Vec<_>>()
-    };
+    let make = |lines_gen: &mut Lines, seeds: &[u8]| seeds.iter().map(|s| lines_gen.make(*s)).collect::<Vec<_>>();
     let Some(lines) = file else {
         // A missing file comes back with new content on any edit but a delete.
         if let Edit::Insert { lines: seeds, .. } | Edit::Replace { lines: seeds, .. } = edit {
@@ -112,11 +106,7 @@ fn apply(file: &mut Option<Vec<String>>, edit: &Edit, lines_gen: &mut Lines) {
             let at = at % (n + 1);
             lines.splice(at..at, new);
         }
-        Edit::Replace {
-            at,
-            len,
-            lines: seeds,
-        } if n > 0 => {
+        Edit::Replace { at, len, lines: seeds } if n > 0 => {
             let new = make(lines_gen, seeds);
             let at = at % n;
             let end = (at + len).min(n);
@@ -141,10 +131,7 @@ fn write_all(repo: &TempRepo, files: &[Option<Vec<String>>]) {
     for (path, content) in FILES.iter().zip(files) {
         let full = repo.path().join(path);
         match content {
-            Some(lines) => repo.write(
-                path,
-                lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-            ),
+            Some(lines) => repo.write(path, lines.iter().map(|l| format!("{l}\n")).collect::<String>()),
             None if full.exists() => std::fs::remove_file(full).expect("rm"),
             None => {}
         }
@@ -199,12 +186,9 @@ impl History {
         self.repo.git(&["checkout", "-q", "main"]);
         self.files = read_all(&self.repo);
         main.iter().for_each(|p| self.commit(p));
-        let merged = self.repo.git_raw(
-            &[
-                "merge", "-q", "--no-ff", "-X", "ours", "-m", "merge", &branch,
-            ],
-            &[],
-        );
+        let merged = self
+            .repo
+            .git_raw(&["merge", "-q", "--no-ff", "-X", "ours", "-m", "merge", &branch], &[]);
         if !merged.status.success() {
             // Conflicts -X ours cannot settle (modify/delete): keep the working tree as git left it.
             self.repo.git(&["add", "-A"]);
@@ -252,11 +236,7 @@ fn check(steps: Vec<Step>) -> Result<(), TestCaseError> {
     for path in repo.git(&["ls-files"]).lines() {
         let blame = repo.blame(&base, "HEAD", path, &[]);
         let ours: Vec<Option<String>> = match attribution.files.iter().find(|f| f.path == path) {
-            Some(file) => file
-                .origins
-                .iter()
-                .map(|o| o.map(|o| sha_of(o.commit)))
-                .collect(),
+            Some(file) => file.origins.iter().map(|o| o.map(|o| sha_of(o.commit))).collect(),
             None => vec![None; blame.len()],
         };
         prop_assert_eq!(&ours, &blame, "owners of {} differ from git blame", path);

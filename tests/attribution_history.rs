@@ -28,11 +28,7 @@ fn run(repo: &TempRepo, base: &str, ai: &[&str]) -> (aigate::git::Range, Attribu
     (range, attribution)
 }
 
-fn owners(
-    range: &aigate::git::Range,
-    attribution: &Attribution,
-    path: &str,
-) -> Vec<Option<String>> {
+fn owners(range: &aigate::git::Range, attribution: &Attribution, path: &str) -> Vec<Option<String>> {
     let file = attribution
         .files
         .iter()
@@ -89,11 +85,7 @@ fn merged_branches_attribute_like_git_blame() {
             "{path}"
         );
     }
-    let a = attribution
-        .files
-        .iter()
-        .find(|f| f.path == "a.txt")
-        .expect("a.txt");
+    let a = attribution.files.iter().find(|f| f.path == "a.txt").expect("a.txt");
     let ai_idx = range
         .commits
         .iter()
@@ -147,12 +139,7 @@ fn renames_keep_the_lines_of_the_original_author() {
     let ours = owners(&range, &attribution, "src/new.rs");
     assert_eq!(ours, repo.blame(&base, "HEAD", "src/new.rs", &[]));
     assert_eq!(ours[2].as_deref(), Some(human.as_str()));
-    assert_eq!(
-        ours.iter()
-            .filter(|o| o.as_deref() == Some(ai.as_str()))
-            .count(),
-        11
-    );
+    assert_eq!(ours.iter().filter(|o| o.as_deref() == Some(ai.as_str())).count(), 11);
     assert!(
         attribution.files.iter().all(|f| f.path != "src/old.rs"),
         "the old path is gone at head"
@@ -231,10 +218,7 @@ fn before_lines_are_in_the_ai_commits_version_and_deletions_have_empty_after() {
         [3, 3],
         "line 3 of the AI commit's version, not 5 of the parent's"
     );
-    assert_eq!(
-        (found[0].after.as_str(), found[0].after_lines),
-        ("", [5, 4])
-    );
+    assert_eq!((found[0].after.as_str(), found[0].after_lines), ("", [5, 4]));
 }
 
 #[test]
@@ -244,10 +228,7 @@ fn additions_elsewhere_and_ai_fixing_ai_are_not_corrections() {
     let base = repo.commit("base");
     repo.write("f.rs", "fn main() {}\nfn ai_one() {}\nfn ai_two() {}\n");
     let ai1 = repo.commit("ai one");
-    repo.write(
-        "f.rs",
-        "fn main() {}\nfn ai_one() { fixed() }\nfn ai_two() {}\n",
-    );
+    repo.write("f.rs", "fn main() {}\nfn ai_one() { fixed() }\nfn ai_two() {}\n");
     let ai2 = repo.commit("ai fixes ai");
     repo.write(
         "f.rs",

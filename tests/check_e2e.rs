@@ -53,11 +53,17 @@ fn check(repo: &Path, args: &[&str]) -> Run {
 }
 
 fn json(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", run.stdout, run.stderr))
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", run.stdout, run.stderr))
 }
 
 fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
-    report["findings"].as_array().unwrap().iter().filter(|f| f["rule_id"] == rule).collect()
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .collect()
 }
 
 #[test]
@@ -66,10 +72,23 @@ fn ai_commit_adding_a_violation_blocks_in_every_format() {
     repo.write("app/calc.py", format!("def parse(expr):\n{EVAL_LINE}"));
     let head = repo.commit(&ai_message("evaluate expressions"));
     let dir = tempfile::tempdir().unwrap();
-    let (sarif, cq, md) = (dir.path().join("a.sarif"), dir.path().join("cq.json"), dir.path().join("s.md"));
+    let (sarif, cq, md) = (
+        dir.path().join("a.sarif"),
+        dir.path().join("cq.json"),
+        dir.path().join("s.md"),
+    );
     let run = check(
         repo.path(),
-        &["--format", "json", "--sarif", sarif.to_str().unwrap(), "--codequality", cq.to_str().unwrap(), "--markdown", md.to_str().unwrap()],
+        &[
+            "--format",
+            "json",
+            "--sarif",
+            sarif.to_str().unwrap(),
+            "--codequality",
+            cq.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+        ],
     );
     assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
 
@@ -95,7 +114,10 @@ fn ai_commit_adding_a_violation_blocks_in_every_format() {
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "security/python-eval-exec");
     assert_eq!(result["level"], "error");
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "app/calc.py");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "app/calc.py"
+    );
     assert_eq!(result["properties"]["aigate"]["provenance"]["commit"], head.as_str());
     let rule = &sarif["runs"][0]["tool"]["driver"]["rules"][0];
     assert!(rule["properties"]["security-severity"].is_string(), "{rule:#}");
@@ -107,17 +129,32 @@ fn ai_commit_adding_a_violation_blocks_in_every_format() {
 
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("aigate: blocked"), "{md}");
-    assert!(md.contains("`app/calc.py:2` — written by Claude Code, Claude Sonnet 4.5"), "{md}");
+    assert!(
+        md.contains("`app/calc.py:2` — written by Claude Code, Claude Sonnet 4.5"),
+        "{md}"
+    );
     assert!(md.contains("1 of 1 commits (100%)"), "{md}");
 
     let text = check(repo.path(), &[]);
     assert_eq!(text.code, 1);
-    assert!(text.stdout.contains("error[security/python-eval-exec]"), "{}", text.stdout);
-    assert!(text.stdout.contains("written by: Claude Code (Claude Sonnet 4.5)"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("error[security/python-eval-exec]"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("written by: Claude Code (Claude Sonnet 4.5)"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.contains("aigate: BLOCKED"), "{}", text.stdout);
 
     let gh = check(repo.path(), &["--format", "github"]);
-    assert!(gh.stdout.starts_with("::error file=app/calc.py,line=2,"), "{}", gh.stdout);
+    assert!(
+        gh.stdout.starts_with("::error file=app/calc.py,line=2,"),
+        "{}",
+        gh.stdout
+    );
 }
 
 #[test]
@@ -137,9 +174,15 @@ fn a_human_commit_with_the_same_code_passes_with_a_warning() {
     // A strict org treats undeclared commits as AI: the same change blocks.
     let org = tempfile::tempdir().unwrap();
     std::fs::write(org.path().join("policy.yaml"), "policy:\n  unknown_authorship: ai\n").unwrap();
-    let strict = check(repo.path(), &["--format", "json", "--policy", org.path().to_str().unwrap()]);
+    let strict = check(
+        repo.path(),
+        &["--format", "json", "--policy", org.path().to_str().unwrap()],
+    );
     assert_eq!(strict.code, 1, "{}{}", strict.stdout, strict.stderr);
-    assert_eq!(findings(&json(&strict), "security/python-eval-exec")[0]["level"], "block");
+    assert_eq!(
+        findings(&json(&strict), "security/python-eval-exec")[0]["level"],
+        "block"
+    );
 
     // Widening the scope from the command line makes human changed lines block too.
     let wide = check(repo.path(), &["--scope", "changed-lines"]);
@@ -151,7 +194,10 @@ fn unchanged_code_is_not_reported() {
     let mut repo = TempRepo::new();
     repo.write("app/calc.py", format!("def parse(expr):\n{EVAL_LINE}"));
     repo.commit("old code");
-    repo.write("app/calc.py", format!("def parse(expr):\n{EVAL_LINE}\ndef two():\n    return 2\n"));
+    repo.write(
+        "app/calc.py",
+        format!("def parse(expr):\n{EVAL_LINE}\ndef two():\n    return 2\n"),
+    );
     repo.commit(&ai_message("add two"));
     let report = json(&check(repo.path(), &["--format", "json"]));
     assert!(findings(&report, "security/python-eval-exec").is_empty(), "{report:#}");
@@ -171,7 +217,10 @@ fn a_reasoned_waiver_passes_and_becomes_a_sarif_suppression() {
     repo.commit(&ai_message("evaluate config expressions"));
     let dir = tempfile::tempdir().unwrap();
     let sarif_path = dir.path().join("a.sarif");
-    let run = check(repo.path(), &["--format", "json", "--sarif", sarif_path.to_str().unwrap()]);
+    let run = check(
+        repo.path(),
+        &["--format", "json", "--sarif", sarif_path.to_str().unwrap()],
+    );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let report = json(&run);
     let f = &findings(&report, "security/python-eval-exec")[0];
@@ -181,13 +230,19 @@ fn a_reasoned_waiver_passes_and_becomes_a_sarif_suppression() {
     sarif_schema::assert_valid_sarif(&sarif);
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["suppressions"][0]["kind"], "inSource");
-    assert_eq!(result["suppressions"][0]["justification"], "expressions come from our signed config only");
+    assert_eq!(
+        result["suppressions"][0]["justification"],
+        "expressions come from our signed config only"
+    );
 }
 
 #[test]
 fn a_waiver_without_a_reason_does_not_waive_and_is_reported() {
     let mut repo = repo_with_base();
-    repo.write("app/calc.py", "def parse(expr):\n    return eval(expr)  # aigate: allow(security/python-eval-exec)\n");
+    repo.write(
+        "app/calc.py",
+        "def parse(expr):\n    return eval(expr)  # aigate: allow(security/python-eval-exec)\n",
+    );
     repo.commit(&ai_message("evaluate"));
     let run = check(repo.path(), &["--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -234,7 +289,11 @@ fn repository_config_may_add_and_tighten_but_never_weaken() {
     // ... and each weakening is its own blocking finding on its line of .aigate.yml.
     let weakening = findings(&report, "aigate/policy-weakening");
     assert_eq!(weakening.len(), 2, "{report:#}");
-    assert!(weakening.iter().all(|w| w["level"] == "block" && w["path"] == ".aigate.yml"));
+    assert!(
+        weakening
+            .iter()
+            .all(|w| w["level"] == "block" && w["path"] == ".aigate.yml")
+    );
     let lines: Vec<i64> = weakening.iter().map(|w| w["start"]["line"].as_i64().unwrap()).collect();
     assert!(lines.contains(&1) && lines.contains(&4), "{lines:?}");
     // The added protected path applies to the AI change.
@@ -250,7 +309,10 @@ fn repository_rules_are_added_from_head() {
     );
     repo.write(".aigate.yml", "rules: [policy]\n");
     repo.commit("team rules");
-    repo.write("app/calc.py", "def parse(expr):\n    print(expr)\n    return int(expr)\n");
+    repo.write(
+        "app/calc.py",
+        "def parse(expr):\n    print(expr)\n    return int(expr)\n",
+    );
     repo.commit(&ai_message("debug output"));
     let report = json(&check(repo.path(), &["--format", "json"]));
     assert_eq!(findings(&report, "repo/no-print")[0]["level"], "block", "{report:#}");
@@ -259,7 +321,10 @@ fn repository_rules_are_added_from_head() {
 #[test]
 fn org_bundle_settings_and_rules_apply() {
     let mut repo = repo_with_base();
-    repo.write("app/calc.py", "def parse(expr):\n    print(expr)\n    return int(expr)\n");
+    repo.write(
+        "app/calc.py",
+        "def parse(expr):\n    print(expr)\n    return int(expr)\n",
+    );
     repo.commit("human debug output");
     let org = tempfile::tempdir().unwrap();
     let bundle = org.path().join("acme.yaml");
@@ -274,7 +339,17 @@ fn org_bundle_settings_and_rules_apply() {
     assert_eq!(report["scope"], "changed-lines");
     assert_eq!(findings(&report, "acme/no-print").len(), 1);
     // builtin: false — no built-in rule is in force.
-    let other = check(repo.path(), &["--format", "json", "--policy", bundle.to_str().unwrap(), "--scope", "ai-lines"]);
+    let other = check(
+        repo.path(),
+        &[
+            "--format",
+            "json",
+            "--policy",
+            bundle.to_str().unwrap(),
+            "--scope",
+            "ai-lines",
+        ],
+    );
     assert_eq!(json(&other)["scope"], "changed-lines", "a narrower --scope is ignored");
 }
 
@@ -297,7 +372,11 @@ fn errors_fail_closed_and_fail_open_is_loud() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown revision `no-such-branch`"));
 
     let org = tempfile::tempdir().unwrap();
-    std::fs::write(org.path().join("bad.yaml"), "id: x\nlanguage: python\nrule:\n  pattern: [\n").unwrap();
+    std::fs::write(
+        org.path().join("bad.yaml"),
+        "id: x\nlanguage: python\nrule:\n  pattern: [\n",
+    )
+    .unwrap();
     let mut repo = repo;
     repo.write("a.py", "x = 1\n");
     repo.commit("more");
@@ -308,7 +387,11 @@ fn errors_fail_closed_and_fail_open_is_loud() {
 
     let open = check(repo.path(), &["--policy", org.path().to_str().unwrap(), "--fail-open"]);
     assert_eq!(open.code, 0);
-    assert!(open.stderr.contains("--fail-open is set: this change is NOT gated"), "{}", open.stderr);
+    assert!(
+        open.stderr.contains("--fail-open is set: this change is NOT gated"),
+        "{}",
+        open.stderr
+    );
 
     // A malformed .aigate.yml is bad input too: the gate cannot know the repository's policy.
     repo.write(".aigate.yml", "disabel: [x]\n");

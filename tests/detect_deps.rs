@@ -7,8 +7,15 @@ fn run_with(yaml: &str, path: &str, base: Option<&str>, head: &str) -> Vec<(u32,
     let spec: DiffSpec = serde_saphyr::from_str(yaml).expect("valid spec");
     spec.validate().expect("valid options");
     let base = base.map(|text| SourceFile { path, lang: None, text });
-    let head = SourceFile { path, lang: None, text: head };
-    check(&spec, &head, base.as_ref()).into_iter().map(|h| (h.start.line, h.detail.unwrap_or_default())).collect()
+    let head = SourceFile {
+        path,
+        lang: None,
+        text: head,
+    };
+    check(&spec, &head, base.as_ref())
+        .into_iter()
+        .map(|h| (h.start.line, h.detail.unwrap_or_default()))
+        .collect()
 }
 
 fn run(path: &str, base: &str, head: &str) -> Vec<(u32, String)> {
@@ -38,7 +45,14 @@ fn cargo_sections_targets_workspace_and_renames() {
         ]
     );
     // Reordering and version bumps add nothing.
-    assert!(run("Cargo.toml", base, "[dependencies]\nserde = { version = \"1.0.200\" }\n").is_empty());
+    assert!(
+        run(
+            "Cargo.toml",
+            base,
+            "[dependencies]\nserde = { version = \"1.0.200\" }\n"
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -69,15 +83,25 @@ fn python_requirements_and_pyproject() {
     );
     let names: Vec<String> = run("pyproject.toml", base, head).into_iter().map(|(_, d)| d).collect();
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names[0].contains("`httpx`") && names[1].contains("`rich`") && names[2].contains("`django`"), "{names:?}");
+    assert!(
+        names[0].contains("`httpx`") && names[1].contains("`rich`") && names[2].contains("`django`"),
+        "{names:?}"
+    );
 }
 
 #[test]
 fn go_mod_gemfile_pom_and_csproj() {
     let go_base = "module x\n\ngo 1.22\n\nrequire github.com/a/b v1.0.0\n";
     let go_head = "module x\n\ngo 1.22\n\nrequire github.com/a/b v1.0.0\n\nrequire (\n\tgithub.com/c/d v0.3.0\n\tgolang.org/x/sys v0.20.0 // indirect\n)\n";
-    assert_eq!(run("go.mod", go_base, go_head), vec![(8, "new dependency `github.com/c/d` (require)".to_owned())]);
-    let gem = run("Gemfile", "gem 'rails'\n", "gem 'rails'\n# gem 'pry'\ngem \"sidekiq\", \"~> 7\"\n");
+    assert_eq!(
+        run("go.mod", go_base, go_head),
+        vec![(8, "new dependency `github.com/c/d` (require)".to_owned())]
+    );
+    let gem = run(
+        "Gemfile",
+        "gem 'rails'\n",
+        "gem 'rails'\n# gem 'pry'\ngem \"sidekiq\", \"~> 7\"\n",
+    );
     assert_eq!(gem, vec![(3, "new dependency `sidekiq` (gem)".to_owned())]);
     let pom_base = "<project><dependencies>\n</dependencies></project>\n";
     let pom_head = "<project><dependencies>\n<!-- ünïcödé <dependency><groupId>x</groupId><artifactId>old</artifactId></dependency> -->\n<dependency>\n  <groupId>org.slf4j</groupId>\n  <artifactId>slf4j-api</artifactId>\n</dependency>\n</dependencies></project>\n";
@@ -90,7 +114,10 @@ fn go_mod_gemfile_pom_and_csproj() {
         "<Project></Project>",
         "<Project>\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" Version=\"13.0.3\" />\n  </ItemGroup>\n</Project>\n",
     );
-    assert_eq!(cs, vec![(3, "new dependency `Newtonsoft.Json` (<PackageReference>)".to_owned())]);
+    assert_eq!(
+        cs,
+        vec![(3, "new dependency `Newtonsoft.Json` (<PackageReference>)".to_owned())]
+    );
 }
 
 #[test]
@@ -98,7 +125,10 @@ fn other_files_and_broken_manifests_report_nothing() {
     assert!(run("README.md", "", "serde = \"1\"\n").is_empty());
     assert!(run("Cargo.toml", "", "[dependencies\nserde = \"1\"\n").is_empty());
     // No base: every dependency is new.
-    assert_eq!(run_with("detector: dependency-added", "Gemfile", None, "gem 'rails'\n").len(), 1);
+    assert_eq!(
+        run_with("detector: dependency-added", "Gemfile", None, "gem 'rails'\n").len(),
+        1
+    );
 }
 
 #[test]
@@ -106,7 +136,11 @@ fn positions_survive_non_ascii_comments() {
     let spec: DiffSpec = serde_saphyr::from_str("detector: dependency-added").expect("valid spec");
     let text =
         "<Project><!-- créé à Zürich --><ItemGroup><PackageReference Include=\"Serilog\" /></ItemGroup></Project>\n";
-    let head = SourceFile { path: "App.csproj", lang: None, text };
+    let head = SourceFile {
+        path: "App.csproj",
+        lang: None,
+        text,
+    };
     let hits = check(&spec, &head, None);
     assert_eq!(hits.len(), 1);
     let column = text[..text.find("Serilog").expect("present")].chars().count() as u32 + 1;

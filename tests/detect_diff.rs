@@ -13,14 +13,20 @@ fn spec(yaml: &str) -> DiffSpec {
 }
 
 fn file<'a>(path: &'a str, text: &'a str) -> SourceFile<'a> {
-    SourceFile { path, lang: Lang::from_path(Path::new(path)), text }
+    SourceFile {
+        path,
+        lang: Lang::from_path(Path::new(path)),
+        text,
+    }
 }
 
 /// Runs `yaml` on `path` changed from `base` (None: no base) to `head`; returns hit lines and details.
 fn run(yaml: &str, path: &str, base: Option<&str>, head: &str) -> Vec<(u32, String)> {
     let base = base.map(|b| file(path, b));
     let hits: Vec<Hit> = check(&spec(yaml), &file(path, head), base.as_ref());
-    hits.into_iter().map(|h| (h.start.line, h.detail.unwrap_or_default())).collect()
+    hits.into_iter()
+        .map(|h| (h.start.line, h.detail.unwrap_or_default()))
+        .collect()
 }
 
 fn lines(hits: &[(u32, String)]) -> Vec<u32> {
@@ -77,10 +83,19 @@ fn skips_in_every_language() {
         ("a_test.go", "func (s *Suite) TestA() {\n\ts.T().SkipNow()\n}\n"),
         ("ATest.java", "class A {\n  @Disabled\n  @Test void a() {}\n}\n"),
         ("ATest.java", "class A {\n  @Ignore\n  @Test public void a() {}\n}\n"),
-        ("A.cs", "class A {\n  [Fact(Skip = \"flaky\")]\n  public void B() {}\n}\n"),
-        ("A.cs", "class A {\n  [Test]\n  [Ignore(\"x\")]\n  public void B() {}\n}\n"),
+        (
+            "A.cs",
+            "class A {\n  [Fact(Skip = \"flaky\")]\n  public void B() {}\n}\n",
+        ),
+        (
+            "A.cs",
+            "class A {\n  [Test]\n  [Ignore(\"x\")]\n  public void B() {}\n}\n",
+        ),
         ("a_spec.rb", "describe A do\n  xit 'works' do\n  end\nend\n"),
-        ("a_spec.rb", "describe A do\n  it 'works' do\n    skip 'later'\n  end\nend\n"),
+        (
+            "a_spec.rb",
+            "describe A do\n  it 'works' do\n    skip 'later'\n  end\nend\n",
+        ),
     ];
     for (path, head) in cases {
         let hits = run(SKIP, path, Some(""), head);
@@ -99,7 +114,10 @@ fn skips_in_every_language() {
 
 #[test]
 fn without_a_base_everything_at_head_is_added() {
-    assert_eq!(lines(&run(SKIP, "src/lib.rs", None, "#[test]\n#[ignore]\nfn a() {}\n")), vec![2]);
+    assert_eq!(
+        lines(&run(SKIP, "src/lib.rs", None, "#[test]\n#[ignore]\nfn a() {}\n")),
+        vec![2]
+    );
 }
 
 const DELETED: &str = "detector: test-deleted";
@@ -116,13 +134,21 @@ fn deleted_tests_are_named() {
     let reordered =
         "#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn goes() {}\n    #[test]\n    fn keeps() {}\n}\n";
     assert!(run(DELETED, "src/lib.rs", Some(base), reordered).is_empty());
-    assert!(run(DELETED, "src/lib.rs", None, head).is_empty(), "no base, nothing to compare");
+    assert!(
+        run(DELETED, "src/lib.rs", None, head).is_empty(),
+        "no base, nothing to compare"
+    );
 }
 
 #[test]
 fn deleted_tests_in_other_languages() {
     let cases = [
-        ("t.py", "def test_a():\n    pass\n\ndef test_b():\n    pass\n", "def test_a():\n    pass\n", "test_b"),
+        (
+            "t.py",
+            "def test_a():\n    pass\n\ndef test_b():\n    pass\n",
+            "def test_a():\n    pass\n",
+            "test_b",
+        ),
         (
             "a.test.ts",
             "it('adds', () => {});\ntest(\"subtracts\", () => {});\n",
@@ -160,7 +186,12 @@ fn deleted_tests_in_other_languages() {
         assert!(hits[0].1.contains(&format!("`{gone}`")), "{path}: {hits:?}");
     }
     // A test mentioned only in a comment at head is still deleted.
-    let hits = run(DELETED, "t.py", Some("def test_a():\n    pass\n"), "# def test_a():\n#     pass\n");
+    let hits = run(
+        DELETED,
+        "t.py",
+        Some("def test_a():\n    pass\n"),
+        "# def test_a():\n#     pass\n",
+    );
     assert_eq!(hits.len(), 1);
     // A deleted file deletes its tests.
     assert_eq!(run(DELETED, "t.py", Some("def test_a():\n    pass\n"), "").len(), 1);
@@ -174,7 +205,10 @@ fn assertions_removed_from_a_test_are_reported_at_the_test() {
         "#[test]\nfn a() {\n    assert_eq!(f(), 1);\n    assert!(g());\n}\n\n#[test]\nfn b() {\n    assert!(h());\n}\n";
     let head = "#[test]\nfn b() {\n    assert!(h());\n}\n\n#[test]\nfn a() {\n    assert_eq!(f(), 1);\n    // assert!(g());\n}\n";
     let hits = run(ASSERTS, "src/lib.rs", Some(base), head);
-    assert_eq!(hits, vec![(7, "test `a` lost 1 assertion(s) (2 at base, 1 at head)".to_owned())]);
+    assert_eq!(
+        hits,
+        vec![(7, "test `a` lost 1 assertion(s) (2 at base, 1 at head)".to_owned())]
+    );
     // Same assertions, reordered tests: nothing removed.
     let same =
         "#[test]\nfn b() {\n    assert!(h());\n}\n\n#[test]\nfn a() {\n    assert!(g());\n    assert_eq!(f(), 1);\n}\n";
@@ -204,8 +238,14 @@ fn assertions_in_other_languages_and_per_file() {
     // Per file: a helper's assertion counts too.
     let file_mode = "detector: assertion-removed\nper: file";
     let base = "fn check(x: u8) {\n    assert!(x > 0);\n}\n";
-    assert_eq!(lines(&run(file_mode, "tests/it.rs", Some(base), "fn check(x: u8) {}\n")), vec![1]);
-    assert!(run(ASSERTS, "tests/it.rs", Some(base), "fn check(x: u8) {}\n").is_empty(), "not in a test");
+    assert_eq!(
+        lines(&run(file_mode, "tests/it.rs", Some(base), "fn check(x: u8) {}\n")),
+        vec![1]
+    );
+    assert!(
+        run(ASSERTS, "tests/it.rs", Some(base), "fn check(x: u8) {}\n").is_empty(),
+        "not in a test"
+    );
 }
 
 const SUPPRESS: &str = "detector: suppression-added";
@@ -224,7 +264,10 @@ fn suppressions_added_per_language() {
         ("a.py", "x = f()  # type: ignore[arg-type]\n"),
         ("a.py", "x = f()  # pylint: disable=invalid-name\n"),
         ("a.go", "package a\n\nvar x = 1 //nolint:gochecknoglobals\n"),
-        ("A.java", "class A {\n  @SuppressWarnings(\"unchecked\")\n  void f() {}\n}\n"),
+        (
+            "A.java",
+            "class A {\n  @SuppressWarnings(\"unchecked\")\n  void f() {}\n}\n",
+        ),
         ("A.cs", "#pragma warning disable CS0168\nclass A {}\n"),
         ("a.rb", "x = 1 # rubocop:disable Style/Foo\n"),
     ];
@@ -239,10 +282,37 @@ fn suppressions_added_per_language() {
 fn suppression_markers_outside_their_place_and_allowed_ones_are_not_reported() {
     // `noqa` in a string is not a comment; `allow(` in a comment is not an attribute.
     assert!(run(SUPPRESS, "a.py", Some(""), "msg = 'use # noqa sparingly'\n").is_empty());
-    assert!(run(SUPPRESS, "src/lib.rs", Some(""), "// #[allow(dead_code)] was here\nfn f() {}\n").is_empty());
+    assert!(
+        run(
+            SUPPRESS,
+            "src/lib.rs",
+            Some(""),
+            "// #[allow(dead_code)] was here\nfn f() {}\n"
+        )
+        .is_empty()
+    );
     let existing = "#[allow(dead_code)]\nfn f() {}\n";
-    assert!(run(SUPPRESS, "src/lib.rs", Some(existing), &format!("fn g() {{}}\n{existing}")).is_empty());
+    assert!(
+        run(
+            SUPPRESS,
+            "src/lib.rs",
+            Some(existing),
+            &format!("fn g() {{}}\n{existing}")
+        )
+        .is_empty()
+    );
     let allowing = "detector: suppression-added\nallow: ['clippy::too_many_arguments']";
-    assert!(run(allowing, "src/lib.rs", Some(""), "#[allow(clippy::too_many_arguments)]\nfn f() {}\n").is_empty());
-    assert_eq!(run(allowing, "src/lib.rs", Some(""), "#[allow(dead_code)]\nfn f() {}\n").len(), 1);
+    assert!(
+        run(
+            allowing,
+            "src/lib.rs",
+            Some(""),
+            "#[allow(clippy::too_many_arguments)]\nfn f() {}\n"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        run(allowing, "src/lib.rs", Some(""), "#[allow(dead_code)]\nfn f() {}\n").len(),
+        1
+    );
 }

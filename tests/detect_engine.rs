@@ -17,7 +17,12 @@ fn builtin_detect_rules_pass_their_examples_through_the_engine() {
     let mine: Vec<_> = policy
         .invariants()
         .iter()
-        .filter(|i| matches!(i.kind, KindName::Imports | KindName::Paths | KindName::Diff | KindName::Rust))
+        .filter(|i| {
+            matches!(
+                i.kind,
+                KindName::Imports | KindName::Paths | KindName::Diff | KindName::Rust
+            )
+        })
         .collect();
     assert!(mine.len() >= 12, "{} detect invariants", mine.len());
     for inv in mine {
@@ -45,7 +50,10 @@ fn scan_reports_detect_findings_in_a_tree() {
         fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
         fs::write(path, text).expect("write");
     };
-    write("src/domain/user.rs", "use sqlx::PgPool;\n\npub fn id(s: &str) -> u32 {\n    s.parse().unwrap()\n}\n");
+    write(
+        "src/domain/user.rs",
+        "use sqlx::PgPool;\n\npub fn id(s: &str) -> u32 {\n    s.parse().unwrap()\n}\n",
+    );
     write("src/infra/db.rs", "use sqlx::PgPool;\n");
     let out = Command::cargo_bin("aigate")
         .expect("binary")
@@ -70,9 +78,25 @@ fn scan_reports_detect_findings_in_a_tree() {
         })
         .unwrap_or_default();
     assert!(
-        found.contains(&("architecture/domain-imports-infrastructure".into(), "src/domain/user.rs".into(), 1)),
+        found.contains(&(
+            "architecture/domain-imports-infrastructure".into(),
+            "src/domain/user.rs".into(),
+            1
+        )),
         "{found:?}"
     );
-    assert!(found.contains(&("reliability/rust-panic-in-library".into(), "src/domain/user.rs".into(), 4)), "{found:?}");
-    assert!(!found.iter().any(|f| f.1 == "src/infra/db.rs" && f.0.starts_with("architecture/")), "{found:?}");
+    assert!(
+        found.contains(&(
+            "reliability/rust-panic-in-library".into(),
+            "src/domain/user.rs".into(),
+            4
+        )),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.1 == "src/infra/db.rs" && f.0.starts_with("architecture/")),
+        "{found:?}"
+    );
 }

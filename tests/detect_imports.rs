@@ -9,8 +9,15 @@ use aigate::engine::source::SourceFile;
 fn run(yaml: &str, path: &str, text: &str) -> Vec<(u32, String)> {
     let spec: ImportsSpec = serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
     spec.validate().expect("valid spec");
-    let head = SourceFile { path, lang: Lang::from_path(Path::new(path)), text };
-    check(&spec, &head, None).into_iter().map(|h| (h.start.line, h.detail.unwrap_or_default())).collect()
+    let head = SourceFile {
+        path,
+        lang: Lang::from_path(Path::new(path)),
+        text,
+    };
+    check(&spec, &head, None)
+        .into_iter()
+        .map(|h| (h.start.line, h.detail.unwrap_or_default()))
+        .collect()
 }
 
 const DOMAIN: &str = "from: ['src/domain/**']\nforbid: [crate::infra, sqlx, reqwest]\nallow: [crate::infra::ids]";
@@ -31,10 +38,19 @@ fn f() { use ::sqlx::query; }
     assert_eq!(
         hits,
         vec![
-            (2, "imports `crate::infra::db::Pool`, forbidden by `crate::infra`".to_owned()),
-            (2, "imports `crate::infra::cache`, forbidden by `crate::infra`".to_owned()),
+            (
+                2,
+                "imports `crate::infra::db::Pool`, forbidden by `crate::infra`".to_owned()
+            ),
+            (
+                2,
+                "imports `crate::infra::cache`, forbidden by `crate::infra`".to_owned()
+            ),
             (7, "imports `reqwest`, forbidden by `reqwest`".to_owned()),
-            (8, "imports `super::super::infra::Db`, forbidden by `crate::infra`".to_owned()),
+            (
+                8,
+                "imports `super::super::infra::Db`, forbidden by `crate::infra`".to_owned()
+            ),
             (9, "imports `sqlx::query`, forbidden by `sqlx`".to_owned()),
         ]
     );
@@ -51,7 +67,15 @@ fn python_imports_absolute_and_relative() {
     assert_eq!(got, vec![2, 3, 4], "{hits:?}");
     assert!(hits[2].1.contains("`..infra.cache`"), "{hits:?}");
     let glob = "forbid: ['app.infra.*']";
-    assert_eq!(run(glob, "app/domain/svc.py", "from app import infra\nfrom app.infra import db\n").len(), 1);
+    assert_eq!(
+        run(
+            glob,
+            "app/domain/svc.py",
+            "from app import infra\nfrom app.infra import db\n"
+        )
+        .len(),
+        1
+    );
 }
 
 #[test]
@@ -69,29 +93,49 @@ import type { T } from '@org/dbx';
 "#;
     for path in ["web/src/domain/a.ts", "web/src/domain/a.js", "web/src/domain/a.tsx"] {
         let hits = run(spec, path, text);
-        assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5], "{path}: {hits:?}");
+        assert_eq!(
+            hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4, 5],
+            "{path}: {hits:?}"
+        );
     }
 }
 
 #[test]
 fn go_java_and_csharp() {
     let go = "package user\n\nimport \"fmt\"\n\nimport (\n\t\"database/sql\"\n\tdb \"github.com/acme/app/infra/db\"\n\t// \"net/http\"\n)\n";
-    let hits = run("forbid: ['github.com/acme/app/infra', 'database/sql']", "domain/user.go", go);
+    let hits = run(
+        "forbid: ['github.com/acme/app/infra', 'database/sql']",
+        "domain/user.go",
+        go,
+    );
     assert_eq!(hits.iter().map(|h| h.0).collect::<Vec<_>>(), vec![6, 7], "{hits:?}");
     let java = "package a;\nimport com.acme.infra.Db;\nimport static com.acme.infra.Db.open;\nimport com.acme.domain.*;\n// import com.acme.infra.X;\n";
     assert_eq!(
-        run("forbid: ['com.acme.infra']", "src/A.java", java).iter().map(|h| h.0).collect::<Vec<_>>(),
+        run("forbid: ['com.acme.infra']", "src/A.java", java)
+            .iter()
+            .map(|h| h.0)
+            .collect::<Vec<_>>(),
         vec![2, 3]
     );
     let cs = "using System;\nusing Acme.Infra.Db;\nusing Db = Acme.Infra.Db.Context;\nusing static Acme.Infra.Util;\n";
-    assert_eq!(run("forbid: ['Acme.Infra']", "Domain/A.cs", cs).iter().map(|h| h.0).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert_eq!(
+        run("forbid: ['Acme.Infra']", "Domain/A.cs", cs)
+            .iter()
+            .map(|h| h.0)
+            .collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
 }
 
 #[test]
 fn imports_resolved_through_the_file_path_are_found_even_if_the_text_never_names_the_module() {
     // `mod db;` in src/infra/mod.rs declares crate::infra::db; the text says only `db`.
     let hits = run("forbid: [crate::infra]", "src/infra/mod.rs", "mod db;\n");
-    assert_eq!(hits, vec![(1, "imports `crate::infra::db`, forbidden by `crate::infra`".to_owned())]);
+    assert_eq!(
+        hits,
+        vec![(1, "imports `crate::infra::db`, forbidden by `crate::infra`".to_owned())]
+    );
     let hits = run("forbid: [app.infra]", "app/infra/sub/x.py", "from . import y\n");
     assert_eq!(hits.len(), 1, "{hits:?}");
     // A file that mentions no forbidden module anywhere is not parsed, and has no hits.

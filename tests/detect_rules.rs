@@ -27,7 +27,11 @@ const FILES: &[&str] = &[
 #[serde(untagged)]
 enum Example {
     Text(String),
-    File { path: Option<String>, head: Option<String>, base: Option<String> },
+    File {
+        path: Option<String>,
+        head: Option<String>,
+        base: Option<String>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -102,7 +106,11 @@ fn every_rule_loads_and_passes_its_examples() {
         let rules: Vec<Rule> = serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         for rule in &rules {
             let pack = file.split('/').nth(1).unwrap_or_default();
-            assert!(rule.id.starts_with(&format!("{pack}/")), "{}: id must start with its pack", rule.id);
+            assert!(
+                rule.id.starts_with(&format!("{pack}/")),
+                "{}: id must start with its pack",
+                rule.id
+            );
             assert!(!rule.message.is_empty() && !rule.note.is_empty() && !rule.metadata.rationale.is_empty());
             rule.validate().unwrap_or_else(|e| panic!("{}: {e}", rule.id));
             assert!(
@@ -111,7 +119,11 @@ fn every_rule_loads_and_passes_its_examples() {
                 rule.id
             );
             for (i, example) in rule.metadata.examples.invalid.iter().enumerate() {
-                assert!(!run(rule, example).is_empty(), "{}: invalid example {i} found nothing", rule.id);
+                assert!(
+                    !run(rule, example).is_empty(),
+                    "{}: invalid example {i} found nothing",
+                    rule.id
+                );
             }
             for (i, example) in rule.metadata.examples.valid.iter().enumerate() {
                 let hits = run(rule, example);

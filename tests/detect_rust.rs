@@ -7,8 +7,16 @@ use aigate::engine::source::SourceFile;
 fn run_at(yaml: &str, path: &str, base: Option<&str>, head: &str) -> Vec<(u32, u32, String)> {
     let spec: RustSpec = serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
     spec.validate().expect("valid options");
-    let base = base.map(|text| SourceFile { path, lang: Some(Lang::Rust), text });
-    let head = SourceFile { path, lang: Some(Lang::Rust), text: head };
+    let base = base.map(|text| SourceFile {
+        path,
+        lang: Some(Lang::Rust),
+        text,
+    });
+    let head = SourceFile {
+        path,
+        lang: Some(Lang::Rust),
+        text: head,
+    };
     check(&spec, &head, base.as_ref())
         .into_iter()
         .map(|h| (h.start.line, h.start.column, h.detail.unwrap_or_default()))
@@ -226,7 +234,10 @@ pub fn open(path: &str) -> Result<Store, Error> { unimplemented!() }
 pub fn added() {}
 "#;
     assert!(run_at(API, "src/store.rs", Some(BASE_API), head).is_empty());
-    assert!(run_at(API, "src/store.rs", None, head).is_empty(), "no base, nothing to compare");
+    assert!(
+        run_at(API, "src/store.rs", None, head).is_empty(),
+        "no base, nothing to compare"
+    );
     // A deleted file removes its API; an unparsable head is not judged.
     assert_eq!(run_at(API, "src/store.rs", Some(BASE_API), "").len(), 8);
     assert!(run_at(API, "src/store.rs", Some(BASE_API), "pub fn broken( {").is_empty());
@@ -238,21 +249,41 @@ fn unparsable_and_deeply_nested_files_are_skipped_without_overflow() {
     let broken = unparsable("fn x( {").unwrap_or_default();
     assert!(broken.contains("line 1"), "{broken}");
     // 100k nested parentheses: refused by the cheap pre-check.
-    let deep = format!("pub fn f() -> u8 {{ {}1{}.unwrap() }}", "(".repeat(100_000), ")".repeat(100_000));
+    let deep = format!(
+        "pub fn f() -> u8 {{ {}1{}.unwrap() }}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
     assert!(run_at(PANICS, "src/lib.rs", None, &deep).is_empty());
-    assert!(unparsable(&deep).unwrap_or_default().contains("brackets nest 100001 deep"));
+    assert!(
+        unparsable(&deep)
+            .unwrap_or_default()
+            .contains("brackets nest 100001 deep")
+    );
     // Nesting below the limit still parses, on a thread with a big stack.
-    let nested = format!("pub fn f() -> u8 {{ {}x.unwrap(){} }}", "(".repeat(1_990), ")".repeat(1_990));
+    let nested = format!(
+        "pub fn f() -> u8 {{ {}x.unwrap(){} }}",
+        "(".repeat(1_990),
+        ")".repeat(1_990)
+    );
     assert_eq!(run_at(PANICS, "src/lib.rs", None, &nested).len(), 1);
 
     // try_check says why instead of returning a clean result.
     let spec: RustSpec = serde_saphyr::from_str(PANICS).expect("valid spec");
-    let file = |text| SourceFile { path: "src/lib.rs", lang: Some(Lang::Rust), text };
+    let file = |text| SourceFile {
+        path: "src/lib.rs",
+        lang: Some(Lang::Rust),
+        text,
+    };
     let why = try_check(&spec, &file("pub fn f( { x.unwrap()"), None).expect_err("syntax error");
     assert!(why.starts_with("syntax error at line 1"), "{why}");
     // Text that names no panicking call needs no parse: there is nothing to find in it.
     assert_eq!(try_check(&spec, &file("pub fn f( {"), None), Ok(Vec::new()));
-    assert!(try_check(&spec, &file(&deep), None).expect_err("too deep").contains("more than"));
+    assert!(
+        try_check(&spec, &file(&deep), None)
+            .expect_err("too deep")
+            .contains("more than")
+    );
     let api: RustSpec = serde_saphyr::from_str(API).expect("valid spec");
     let why = try_check(&api, &file("pub fn f() {}"), Some(&file("pub fn f( {"))).expect_err("base broken");
     assert!(why.starts_with("at base: syntax error"), "{why}");

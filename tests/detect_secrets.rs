@@ -12,7 +12,10 @@ fn run_with(yaml: &str, path: &str, base: Option<&str>, head: &str) -> Vec<(u32,
     let lang = Lang::from_path(Path::new(path));
     let base = base.map(|text| SourceFile { path, lang, text });
     let head = SourceFile { path, lang, text: head };
-    check(&spec, &head, base.as_ref()).into_iter().map(|h| (h.start.line, h.detail.unwrap_or_default())).collect()
+    check(&spec, &head, base.as_ref())
+        .into_iter()
+        .map(|h| (h.start.line, h.detail.unwrap_or_default()))
+        .collect()
 }
 
 fn run(path: &str, base: Option<&str>, head: &str) -> Vec<(u32, String)> {
@@ -22,7 +25,9 @@ fn run(path: &str, base: Option<&str>, head: &str) -> Vec<(u32, String)> {
 // Assembled at run time so that this file holds no literal token (and secret scanners stay quiet).
 fn token(prefix: &str, body_len: usize) -> String {
     let alphabet = b"Q7mZk2P9xR4tL8vW3nB6yH1cJ5gF0dS";
-    let body: String = (0..body_len).map(|i| alphabet[(i * 7 + 3) % alphabet.len()] as char).collect();
+    let body: String = (0..body_len)
+        .map(|i| alphabet[(i * 7 + 3) % alphabet.len()] as char)
+        .collect();
     format!("{prefix}{body}")
 }
 
@@ -38,7 +43,10 @@ fn known_formats_are_reported_by_name_and_redacted() {
         (token("sk-ant-api03-", 40), "Anthropic API key"),
         (token("sk-proj-", 40), "OpenAI API key"),
         (token("npm_", 36), "npm token"),
-        (format!("eyJ{}.eyJ{}.{}", token("", 20), token("", 30), token("", 25)), "JSON Web Token"),
+        (
+            format!("eyJ{}.eyJ{}.{}", token("", 20), token("", 30), token("", 25)),
+            "JSON Web Token",
+        ),
     ];
     for (secret, format) in cases {
         let head = format!("const CONFIG = {{\n  value: \"{secret}\",\n}};\n");
@@ -46,14 +54,25 @@ fn known_formats_are_reported_by_name_and_redacted() {
         assert_eq!(hits.len(), 1, "{format}: {hits:?}");
         assert_eq!(hits[0].0, 2);
         assert!(hits[0].1.starts_with(format), "{format}: {hits:?}");
-        assert!(!hits[0].1.contains(&secret), "the detail must not echo the secret: {}", hits[0].1);
-        assert!(hits[0].1.contains(&format!("({} chars)", secret.len())), "{}", hits[0].1);
+        assert!(
+            !hits[0].1.contains(&secret),
+            "the detail must not echo the secret: {}",
+            hits[0].1
+        );
+        assert!(
+            hits[0].1.contains(&format!("({} chars)", secret.len())),
+            "{}",
+            hits[0].1
+        );
     }
 }
 
 #[test]
 fn private_keys_are_reported_in_any_file() {
-    let pem = format!("-----BEGIN {}PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n", "RSA ");
+    let pem = format!(
+        "-----BEGIN {}PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n",
+        "RSA "
+    );
     let hits = run("deploy/key.pem", None, &pem);
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert!(hits[0].1.starts_with("private key"));
@@ -78,10 +97,18 @@ fn placeholders_and_documentation_examples_are_not_secrets() {
 #[test]
 fn high_entropy_literals_under_secret_names() {
     let value = token("", 28);
-    let hits = run("settings.py", Some(""), &format!("DEBUG = True\nDB_PASSWORD = \"{value}\"\n"));
+    let hits = run(
+        "settings.py",
+        Some(""),
+        &format!("DEBUG = True\nDB_PASSWORD = \"{value}\"\n"),
+    );
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].0, 2);
-    assert!(hits[0].1.contains("`DB_PASSWORD`") && !hits[0].1.contains(&value), "{}", hits[0].1);
+    assert!(
+        hits[0].1.contains("`DB_PASSWORD`") && !hits[0].1.contains(&value),
+        "{}",
+        hits[0].1
+    );
     // Unquoted values count in configuration files, not in code.
     assert_eq!(run(".env", None, &format!("API_KEY={value}\n")).len(), 1);
     assert!(run("app.py", None, &format!("api_key = {value}\n")).is_empty());
@@ -90,7 +117,10 @@ fn high_entropy_literals_under_secret_names() {
     let strict = "detector: secret-added\nmin-length: 40";
     assert!(run_with(strict, "settings.py", None, &format!("DB_PASSWORD = \"{value}\"\n")).is_empty());
     let named = "detector: secret-added\nnames: [passphrase]";
-    assert_eq!(run_with(named, "settings.py", None, &format!("passphrase = \"{value}\"\n")).len(), 1);
+    assert_eq!(
+        run_with(named, "settings.py", None, &format!("passphrase = \"{value}\"\n")).len(),
+        1
+    );
 }
 
 #[test]

@@ -49,7 +49,11 @@ fn pattern_rule_docs() -> (String, BTreeSet<String>) {
             if line.trim_end() == "---" {
                 let doc = current.join("\n");
                 if doc.lines().any(|l| l.starts_with("rule:")) {
-                    let id = doc.lines().find_map(|l| l.strip_prefix("id:")).expect("a rule has an id").trim();
+                    let id = doc
+                        .lines()
+                        .find_map(|l| l.strip_prefix("id:"))
+                        .expect("a rule has an id")
+                        .trim();
                     ids.insert(id.trim_matches(|c| c == '"' || c == '\'').to_string());
                     docs.push(doc);
                 }
@@ -59,13 +63,19 @@ fn pattern_rule_docs() -> (String, BTreeSet<String>) {
             }
         }
     }
-    assert!(ids.len() >= 30, "expected the built-in packs' pattern rules, found {}", ids.len());
+    assert!(
+        ids.len() >= 30,
+        "expected the built-in packs' pattern rules, found {}",
+        ids.len()
+    );
     (docs.join("\n---\n") + "\n", ids)
 }
 
 fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).expect("read dir").map(|e| e.expect("dir entry").path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("dir entry").path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -106,7 +116,10 @@ fn run_ast_grep(rules: &Path, root: &Path) -> BTreeSet<Match> {
         out.status
     );
     let mut matches = BTreeSet::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.trim().is_empty()) {
+    for line in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
         let m: serde_json::Value = serde_json::from_str(line).expect("ast-grep --json=stream emits JSON lines");
         let pos = |end: &str| {
             let p = &m["range"][end];
@@ -167,12 +180,18 @@ fn compare(root: &Path, rules: &Path) -> BTreeSet<Match> {
                 let (id, path, (l1, c1), (l2, c2), message) = m;
                 let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
                 let line = text.lines().nth(*l1 as usize - 1).unwrap_or("").trim_end();
-                report.push_str(&format!("{sign} {path}:{l1}:{c1}-{l2}:{c2} {id}: {message}\n      | {line}\n"));
+                report.push_str(&format!(
+                    "{sign} {path}:{l1}:{c1}-{l2}:{c2} {id}: {message}\n      | {line}\n"
+                ));
             }
         }
         panic!("{report}");
     }
-    eprintln!("{}: {} matches, identical in aigate and ast-grep", root.display(), theirs.len());
+    eprintln!(
+        "{}: {} matches, identical in aigate and ast-grep",
+        root.display(),
+        theirs.len()
+    );
     theirs
 }
 
@@ -209,12 +228,17 @@ fn corpus_matches_agree_with_ast_grep_and_cover_every_pattern_rule() {
     // The tricky cases are really exercised: CRLF + unicode files, and nested matches of one rule.
     assert!(matches.iter().any(|(_, p, ..)| p == "python/app/unicode_crlf.py"));
     assert!(matches.iter().any(|(_, p, ..)| p == "js/src/crlf_ünïcode.js"));
-    let nested =
-        matches.iter().any(|a| matches.iter().any(|b| a != b && a.0 == b.0 && a.1 == b.1 && a.2 <= b.2 && b.3 <= a.3));
+    let nested = matches.iter().any(|a| {
+        matches
+            .iter()
+            .any(|b| a != b && a.0 == b.0 && a.1 == b.1 && a.2 <= b.2 && b.3 <= a.3)
+    });
     assert!(nested, "the corpus has nested matches of one rule");
     // Ignored paths are honoured by both (and the corpus has files that would otherwise match).
     assert!(
-        !matches.iter().any(|(id, p, ..)| id == "reliability/python-bare-except" && p.starts_with("python/tests/"))
+        !matches
+            .iter()
+            .any(|(id, p, ..)| id == "reliability/python-bare-except" && p.starts_with("python/tests/"))
     );
 }
 
@@ -222,7 +246,11 @@ fn corpus_matches_agree_with_ast_grep_and_cover_every_pattern_rule() {
 fn rule_examples_match_the_same_as_ast_grep() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (rules, ids) = rules_file(tmp.path());
-    let policy = PolicyLoader::new().builtin(false).path(&rules).load().expect("rules load");
+    let policy = PolicyLoader::new()
+        .builtin(false)
+        .path(&rules)
+        .load()
+        .expect("rules load");
     let root = tmp.path().join("examples");
     let mut written = 0;
     for (n, inv) in policy.invariants().iter().enumerate() {
@@ -239,7 +267,10 @@ fn rule_examples_match_the_same_as_ast_grep() {
             }
         }
     }
-    assert!(written >= 2 * ids.len(), "every pattern rule has examples ({written} written)");
+    assert!(
+        written >= 2 * ids.len(),
+        "every pattern rule has examples ({written} written)"
+    );
     let matches = compare(&root, &rules);
     // Every rule's invalid examples produce matches in both tools.
     let matched: BTreeSet<&str> = matches.iter().map(|(id, ..)| id.as_str()).collect();
@@ -277,12 +308,20 @@ fn ast_grep_loads_every_pattern_rule_file_unchanged() {
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read rule file");
         let docs: Vec<&str> = text.split("\n---\n").collect();
-        let patterns = docs.iter().filter(|d| d.lines().any(|l| l.starts_with("rule:"))).count();
+        let patterns = docs
+            .iter()
+            .filter(|d| d.lines().any(|l| l.starts_with("rule:")))
+            .count();
         if patterns == 0 {
             continue;
         }
         pattern_files += 1;
-        assert_eq!(patterns, docs.len(), "{} mixes pattern rules with other kinds", file.display());
+        assert_eq!(
+            patterns,
+            docs.len(),
+            "{} mixes pattern rules with other kinds",
+            file.display()
+        );
         let out = Command::new(ast_grep())
             .args(["scan", "--json=stream", "--rule"])
             .arg(&file)

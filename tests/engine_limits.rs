@@ -46,9 +46,7 @@ fn a_file_without_the_rule_literals_is_not_parsed_and_one_with_them_is() {
 
 #[test]
 fn a_kind_only_rule_is_never_skipped() {
-    let e = engine(
-        "id: k\nlanguage: rust\nseverity: error\nmessage: unsafe\nrule:\n  kind: unsafe_block\n",
-    );
+    let e = engine("id: k\nlanguage: rust\nseverity: error\nmessage: unsafe\nrule:\n  kind: unsafe_block\n");
     let out = e.analyse(
         &SourceFile {
             path: "a.rs",
@@ -67,17 +65,12 @@ fn a_kind_only_rule_is_never_skipped() {
         },
         None,
     );
-    assert!(
-        out.parsed,
-        "a kind-only rule has no literal to rule the file out"
-    );
+    assert!(out.parsed, "a kind-only rule has no literal to rule the file out");
 }
 
 #[test]
 fn an_any_rule_runs_when_one_branch_can_match() {
-    let e = engine(
-        "id: a\nlanguage: python\nrule:\n  any:\n    - pattern: eval($X)\n    - pattern: exec($X)\n",
-    );
+    let e = engine("id: a\nlanguage: python\nrule:\n  any:\n    - pattern: eval($X)\n    - pattern: exec($X)\n");
     let out = e.analyse(
         &SourceFile {
             path: "a.py",
@@ -154,9 +147,5 @@ fn deep_nesting_survives_a_pattern_rule_and_a_query_rule() {
         None,
     );
     assert!(out.parsed);
-    assert_eq!(
-        out.findings.len(),
-        1,
-        "only the innermost array has a number child"
-    );
+    assert_eq!(out.findings.len(), 1, "only the innermost array has a number child");
 }

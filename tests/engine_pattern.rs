@@ -28,31 +28,15 @@ fix: $RECV.expect("TODO")
 #[test]
 fn a_pattern_rule_reports_message_span_and_fix() {
     let e = engine(UNWRAP);
-    let found = check(
-        &e,
-        "src/lib.rs",
-        "fn f() {\n    let x = thing.unwrap();\n}\n",
-    );
+    let found = check(&e, "src/lib.rs", "fn f() {\n    let x = thing.unwrap();\n}\n");
     assert_eq!(found.len(), 1, "{found:?}");
     let f = &found[0];
     assert_eq!(f.rule_id, "rust/no-unwrap");
     assert_eq!(f.severity, Severity::Error);
     assert_eq!(f.message, "`thing.unwrap()` panics");
     assert_eq!(f.path, "src/lib.rs");
-    assert_eq!(
-        f.start,
-        Position {
-            line: 2,
-            column: 13
-        }
-    );
-    assert_eq!(
-        f.end,
-        Position {
-            line: 2,
-            column: 27
-        }
-    );
+    assert_eq!(f.start, Position { line: 2, column: 13 });
+    assert_eq!(f.end, Position { line: 2, column: 27 });
     assert_eq!(f.waived, None);
     let fix = f.fix.as_ref().expect("the rule has a fix");
     assert_eq!(fix.replacement, "thing.expect(\"TODO\")");
@@ -66,14 +50,8 @@ fn rules_apply_only_to_their_language_and_globs() {
     let text = "fn f() { a.unwrap(); }";
     assert_eq!(check(&e, "src/a.rs", text).len(), 1);
     assert!(check(&e, "tests/a.rs", text).is_empty(), "outside `files`");
-    assert!(
-        check(&e, "src/generated/a.rs", text).is_empty(),
-        "in `ignores`"
-    );
-    assert!(
-        check(&e, "src/a.py", "a.unwrap()").is_empty(),
-        "another language"
-    );
+    assert!(check(&e, "src/generated/a.rs", text).is_empty(), "in `ignores`");
+    assert!(check(&e, "src/a.py", "a.unwrap()").is_empty(), "another language");
 }
 
 #[test]
@@ -97,24 +75,13 @@ query: |
 capture: arg
 "#;
     let e = engine(yaml);
-    let found = check(
-        &e,
-        "a.py",
-        "eval(user)\nexec(\"const\")\nprint(x)\nexec(y)\n",
-    );
-    let lines: Vec<(u32, u32)> = found
-        .iter()
-        .map(|f| (f.start.line, f.start.column))
-        .collect();
+    let found = check(&e, "a.py", "eval(user)\nexec(\"const\")\nprint(x)\nexec(y)\n");
+    let lines: Vec<(u32, u32)> = found.iter().map(|f| (f.start.line, f.start.column)).collect();
     assert_eq!(lines, [(1, 6), (4, 6)], "{found:?}");
     assert!(found.iter().all(|f| f.message == "eval of dynamic input"));
 
     // Without `capture:` the `@match` capture, else the first capture, is reported.
-    let e = engine(
-        &yaml
-            .replace("capture: arg\n", "")
-            .replace("@call", "@match"),
-    );
+    let e = engine(&yaml.replace("capture: arg\n", "").replace("@call", "@match"));
     let found = check(&e, "a.py", "eval(user)\n");
     assert_eq!((found[0].start.column, found[0].end.column), (1, 11));
 }
@@ -137,10 +104,7 @@ query: |
         "a.js",
         "console.log(1);\nconsole.error(2);\nfoo.log(3);\nconsole.debug(4);\n",
     );
-    assert_eq!(
-        found.iter().map(|f| f.start.line).collect::<Vec<_>>(),
-        [1, 4]
-    );
+    assert_eq!(found.iter().map(|f| f.start.line).collect::<Vec<_>>(), [1, 4]);
 }
 
 #[test]
@@ -165,9 +129,7 @@ fn size_limit_skips_with_a_reason() {
     );
     assert!(out.findings.is_empty());
     assert!(
-        out.skipped
-            .as_deref()
-            .is_some_and(|s| s.contains("size limit")),
+        out.skipped.as_deref().is_some_and(|s| s.contains("size limit")),
         "{:?}",
         out.skipped
     );

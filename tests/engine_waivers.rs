@@ -111,11 +111,7 @@ fn a_waiver_two_lines_above_does_not_reach_and_is_unused() {
         [s("aigate/unused-waiver", 1, None), s("py/eval", 3, None)]
     );
     assert_eq!(found[0].severity, Severity::Warning);
-    assert!(
-        found[0].message.contains("waives nothing"),
-        "{}",
-        found[0].message
-    );
+    assert!(found[0].message.contains("waives nothing"), "{}", found[0].message);
 }
 
 #[test]
@@ -133,16 +129,8 @@ fn a_waiver_without_a_reason_or_with_a_short_one_is_invalid_and_the_finding_stan
             s("aigate/invalid-waiver", 2, None)
         ]
     );
-    assert!(
-        found[1].message.contains("no reason"),
-        "{}",
-        found[1].message
-    );
-    assert!(
-        found[3].message.contains("too short"),
-        "{}",
-        found[3].message
-    );
+    assert!(found[1].message.contains("no reason"), "{}", found[1].message);
+    assert!(found[3].message.contains("too short"), "{}", found[3].message);
     assert_eq!(found[1].severity, Severity::Error);
 
     // The minimum is configurable.
@@ -170,11 +158,7 @@ fn a_rule_that_is_not_waivable_cannot_be_waived() {
         summary(&found),
         [s("py/pickle", 1, None), s("aigate/invalid-waiver", 1, None)]
     );
-    assert!(
-        found[1].message.contains("cannot be waived"),
-        "{}",
-        found[0].message
-    );
+    assert!(found[1].message.contains("cannot be waived"), "{}", found[0].message);
 }
 
 #[test]
@@ -195,11 +179,7 @@ fn block_comments_carry_waivers() {
     let text = "void f(char *buf) {\n  /* aigate: allow(c/gets) -- legacy stdin reader, input length bounded */\n  gets(buf);\n}\n";
     assert_eq!(
         summary(&run("a.c", text)),
-        [s(
-            "c/gets",
-            3,
-            Some("legacy stdin reader, input length bounded")
-        )]
+        [s("c/gets", 3, Some("legacy stdin reader, input length bounded"))]
     );
 }
 
@@ -211,15 +191,8 @@ fn a_waiver_in_a_string_is_not_a_waiver() {
 
 #[test]
 fn without_hygiene_invariants_waivers_still_apply_but_problems_are_not_reported() {
-    let rules = RULES
-        .split("---\nid: aigate/invalid-waiver")
-        .next()
-        .unwrap_or_default();
-    let policy = PolicyLoader::new()
-        .builtin(false)
-        .text("r.yaml", rules)
-        .load()
-        .unwrap();
+    let rules = RULES.split("---\nid: aigate/invalid-waiver").next().unwrap_or_default();
+    let policy = PolicyLoader::new().builtin(false).text("r.yaml", rules).load().unwrap();
     let e = Engine::new(&policy).unwrap();
     let text = "a = eval(x)  # aigate: allow(py/eval) -- constant from the settings module\n# aigate: allow(py/exec)\n";
     let found = e.check_file(
@@ -239,11 +212,13 @@ fn without_hygiene_invariants_waivers_still_apply_but_problems_are_not_reported(
 #[test]
 fn a_marker_in_a_string_after_a_comment_opener_is_not_a_waiver() {
     // `//` inside the string makes the line look like a comment; the syntax tree says otherwise.
-    let text =
-        "fn f() {\n    let s = \"// aigate: allow(rust/x) -- not a comment, a string\";\n}\n";
+    let text = "fn f() {\n    let s = \"// aigate: allow(rust/x) -- not a comment, a string\";\n}\n";
     let policy = PolicyLoader::new()
         .builtin(false)
-        .text("r.yaml", "id: rust/x\nlanguage: rust\nrule: {pattern: let s = $S;}\n---\nid: aigate/unused-waiver\nwaiver: unused\n")
+        .text(
+            "r.yaml",
+            "id: rust/x\nlanguage: rust\nrule: {pattern: let s = $S;}\n---\nid: aigate/unused-waiver\nwaiver: unused\n",
+        )
         .load()
         .unwrap();
     let e = Engine::new(&policy).unwrap();

@@ -50,7 +50,10 @@ fn multi_line_outputs_use_a_random_heredoc_delimiter() {
     let entry = output_entry("reason", value);
     let header = entry.lines().next().unwrap();
     let delimiter = header.strip_prefix("reason<<").expect("heredoc form");
-    assert!(delimiter.starts_with("ghadelimiter_") && delimiter.len() > 40, "{delimiter}");
+    assert!(
+        delimiter.starts_with("ghadelimiter_") && delimiter.len() > 40,
+        "{delimiter}"
+    );
     assert!(!value.contains(delimiter));
     assert!(entry.ends_with(&format!("\n{delimiter}\n")));
     let parsed = parse_outputs(&entry);
@@ -95,10 +98,16 @@ fn unwritable_runner_files_are_reported_not_fatal() {
     // A directory cannot be appended to.
     let path = dir.path().display().to_string();
     let report = error_report("x".into(), false);
-    let failures = actions::publish(&report, None, |k| matches!(k, "GITHUB_OUTPUT" | "GITHUB_STEP_SUMMARY").then(|| path.clone()));
+    let failures = actions::publish(&report, None, |k| {
+        matches!(k, "GITHUB_OUTPUT" | "GITHUB_STEP_SUMMARY").then(|| path.clone())
+    });
     assert_eq!(failures.len(), 2);
     assert!(failures.iter().any(|f| f.what == "GITHUB_OUTPUT"));
-    assert!(failures[0].to_string().contains("the verdict stands"), "{}", failures[0]);
+    assert!(
+        failures[0].to_string().contains("the verdict stands"),
+        "{}",
+        failures[0]
+    );
     assert!(write_outputs(&dir.path().join("missing/dir/out"), &[("verdict", "pass".into())]).is_err());
 }
 
@@ -154,7 +163,8 @@ struct ActionsJob {
 
 impl ActionsJob {
     fn new(base: &str, head: &str) -> Self {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_events/pull_request-synchronize.payload.json");
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_events/pull_request-synchronize.payload.json");
         let mut payload: Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
         payload["pull_request"]["base"]["sha"] = base.into();
         payload["pull_request"]["head"]["sha"] = head.into();
@@ -199,12 +209,19 @@ fn bare_check_in_a_github_pull_request_job_blocks_with_annotations_summary_and_o
     let run = aigate(pr.repo.path(), &job.env, &[]);
     assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     // The default format in Actions: workflow-command annotations.
-    assert!(run.stdout.starts_with("::error file=app/calc.py,line=2,"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("::error file=app/calc.py,line=2,"),
+        "{}",
+        run.stdout
+    );
 
     let summary = job.read("summary.md");
     assert!(summary.starts_with(MARKER), "{summary}");
     assert!(summary.contains("aigate: blocked"), "{summary}");
-    assert!(summary.contains("`app/calc.py:2` — written by Claude Code"), "{summary}");
+    assert!(
+        summary.contains("`app/calc.py:2` — written by Claude Code"),
+        "{summary}"
+    );
 
     let outputs = job.outputs();
     assert_eq!(outputs["verdict"], "block");
@@ -215,7 +232,11 @@ fn bare_check_in_a_github_pull_request_job_blocks_with_annotations_summary_and_o
     // Without the CI environment the same checkout (on main) has nothing to judge.
     let bare = aigate(pr.repo.path(), &HashMap::new(), &[]);
     assert_eq!(bare.code, 0, "stdout:\n{}\nstderr:\n{}", bare.stdout, bare.stderr);
-    assert!(!bare.stdout.contains("::error"), "text format outside Actions: {}", bare.stdout);
+    assert!(
+        !bare.stdout.contains("::error"),
+        "text format outside Actions: {}",
+        bare.stdout
+    );
 }
 
 #[test]
@@ -225,7 +246,11 @@ fn explicit_flags_win_in_a_github_job() {
     let sarif = job.path("aigate.sarif");
 
     // --format and --sarif as given; the outputs name the SARIF file.
-    let run = aigate(pr.repo.path(), &job.env, &["--format", "json", "--sarif", sarif.to_str().unwrap()]);
+    let run = aigate(
+        pr.repo.path(),
+        &job.env,
+        &["--format", "json", "--sarif", sarif.to_str().unwrap()],
+    );
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("--format json wins over the Actions default");
     assert_eq!(report["change"]["head"], pr.head.as_str());
@@ -240,8 +265,19 @@ fn explicit_flags_win_in_a_github_job() {
 
     let explained = aigate(pr.repo.path(), &job.env, &["--explain-context", "--base", "HEAD"]);
     assert_eq!(explained.code, 0, "{}", explained.stderr);
-    assert!(explained.stdout.contains("base     HEAD\n         from: flag --base"), "{}", explained.stdout);
-    assert!(explained.stdout.contains(&format!("head     {}\n         from: event payload .pull_request.head.sha", pr.head)), "{}", explained.stdout);
+    assert!(
+        explained.stdout.contains("base     HEAD\n         from: flag --base"),
+        "{}",
+        explained.stdout
+    );
+    assert!(
+        explained.stdout.contains(&format!(
+            "head     {}\n         from: event payload .pull_request.head.sha",
+            pr.head
+        )),
+        "{}",
+        explained.stdout
+    );
     assert!(explained.stdout.contains("pr       2\n"), "{}", explained.stdout);
 }
 
@@ -268,9 +304,17 @@ fn a_broken_event_file_fails_closed() {
 
     let run = aigate(pr.repo.path(), &job.env, &[]);
     assert_eq!(run.code, 2, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("event payload") && run.stderr.contains("not valid JSON"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("event payload") && run.stderr.contains("not valid JSON"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(job.outputs()["verdict"], "error");
-    assert!(job.read("summary.md").contains("could not decide"), "{}", job.read("summary.md"));
+    assert!(
+        job.read("summary.md").contains("could not decide"),
+        "{}",
+        job.read("summary.md")
+    );
 
     let explained = aigate(pr.repo.path(), &job.env, &["--explain-context"]);
     assert_eq!(explained.code, 2);
@@ -281,10 +325,14 @@ fn a_broken_event_file_fails_closed() {
 }
 
 fn gitlab_env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    let mut env: HashMap<String, String> = [("GITLAB_CI", "true"), ("CI_PROJECT_PATH", "group/project"), ("CI_PROJECT_ID", "42")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let mut env: HashMap<String, String> = [
+        ("GITLAB_CI", "true"),
+        ("CI_PROJECT_PATH", "group/project"),
+        ("CI_PROJECT_ID", "42"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
     env.extend(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     env
 }
@@ -304,14 +352,30 @@ fn bare_check_in_a_gitlab_merge_request_pipeline() {
     assert_eq!(explained.code, 0, "{}", explained.stderr);
     let out = &explained.stdout;
     assert!(out.contains("forge    gitlab\n"), "{out}");
-    assert!(out.contains(&format!("base     {}\n         from: env CI_MERGE_REQUEST_DIFF_BASE_SHA", pr.base)), "{out}");
-    assert!(out.contains(&format!("head     {}\n         from: env CI_COMMIT_SHA", pr.head)), "{out}");
-    assert!(out.contains("pr       7\n         from: env CI_MERGE_REQUEST_IID"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "base     {}\n         from: env CI_MERGE_REQUEST_DIFF_BASE_SHA",
+            pr.base
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("head     {}\n         from: env CI_COMMIT_SHA", pr.head)),
+        "{out}"
+    );
+    assert!(
+        out.contains("pr       7\n         from: env CI_MERGE_REQUEST_IID"),
+        "{out}"
+    );
 
     let run = aigate(pr.repo.path(), &env, &[]);
     assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     // Not GitHub: the terminal format, no workflow commands.
-    assert!(run.stdout.contains("error[security/python-eval-exec]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[security/python-eval-exec]"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("::error"), "{}", run.stdout);
 }
 
@@ -346,7 +410,10 @@ fn gitlab_merged_result_pipeline_judges_only_what_the_merge_adds() {
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["change"]["head"], merge.as_str());
-    assert_eq!(report["change"]["commits"], 2, "the MR's commit and GitLab's merge: {report:#}");
+    assert_eq!(
+        report["change"]["commits"], 2,
+        "the MR's commit and GitLab's merge: {report:#}"
+    );
     assert_eq!(report["totals"]["findings"], 0, "{report:#}");
 
     // The fork point as base (what an older GitLab without the target sha gives) pulls the target's
@@ -368,7 +435,11 @@ fn unwritable_runner_files_warn_and_keep_the_verdict() {
     let run = aigate(pr.repo.path(), &job.env, &[]);
     assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("cannot append to GITHUB_OUTPUT"), "{}", run.stderr);
-    assert!(run.stderr.contains("cannot append to GITHUB_STEP_SUMMARY"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot append to GITHUB_STEP_SUMMARY"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// An Actions job for `event` with the real (or a minimal) payload patched by `patch`.
@@ -376,7 +447,9 @@ fn job_for(event: &str, fixture: Option<&str>, patch: impl FnOnce(&mut Value)) -
     let mut job = ActionsJob::new(&"0".repeat(40), &"0".repeat(40));
     let mut payload: Value = match fixture {
         Some(name) => {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_events").join(name);
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/forge_events")
+                .join(name);
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
         }
         None => serde_json::json!({"ref": "refs/heads/feature"}),
@@ -400,7 +473,11 @@ fn merge_queue_job_judges_the_queue_merge_commit() {
     });
     let run = aigate(pr.repo.path(), &job.env, &[]);
     assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.starts_with("::error file=app/calc.py,line=2,"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("::error file=app/calc.py,line=2,"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(job.outputs()["verdict"], "block");
 }
 

@@ -13,7 +13,9 @@ const GITHUB_SHA: &str = "1111111111111111111111111111111111111111";
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
 fn event_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_events").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/forge_events")
+        .join(name)
 }
 
 fn github_env(event: &str, path: &Path) -> HashMap<String, String> {
@@ -62,9 +64,18 @@ fn pull_request_payloads_give_the_pr_base_head_and_number() {
         assert_eq!(ctx.repo.as_deref(), Some("Codertocat/Hello-World"));
         assert_eq!(ctx.api_url.as_deref(), Some("https://api.github.com"));
         let payload = path.display().to_string();
-        assert_eq!(ctx.source("base"), Some(format!("event payload .pull_request.base.sha ({payload})").as_str()));
-        assert_eq!(ctx.source("head"), Some(format!("event payload .pull_request.head.sha ({payload})").as_str()));
-        assert_eq!(ctx.source("pr"), Some(format!("event payload .number ({payload})").as_str()));
+        assert_eq!(
+            ctx.source("base"),
+            Some(format!("event payload .pull_request.base.sha ({payload})").as_str())
+        );
+        assert_eq!(
+            ctx.source("head"),
+            Some(format!("event payload .pull_request.head.sha ({payload})").as_str())
+        );
+        assert_eq!(
+            ctx.source("pr"),
+            Some(format!("event payload .number ({payload})").as_str())
+        );
         assert_eq!(ctx.source("repo"), Some("env GITHUB_REPOSITORY"));
         assert_eq!(ctx.source("api_url"), Some("default (github.com)"));
     }
@@ -72,11 +83,18 @@ fn pull_request_payloads_give_the_pr_base_head_and_number() {
 
 #[test]
 fn merge_group_payload_reports_on_the_queue_head() {
-    let ctx = detected(&github_env("merge_group", &event_file("merge_group-checks_requested.payload.json")));
+    let ctx = detected(&github_env(
+        "merge_group",
+        &event_file("merge_group-checks_requested.payload.json"),
+    ));
     assert_eq!(ctx.base.as_deref(), Some("380387fbc80638b734a49e1be1c4dfec1c01b33c"));
     assert_eq!(ctx.head.as_deref(), Some("2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d"));
     assert_eq!(ctx.pr, None);
-    assert!(ctx.source("head").unwrap().starts_with("event payload .merge_group.head_sha"));
+    assert!(
+        ctx.source("head")
+            .unwrap()
+            .starts_with("event payload .merge_group.head_sha")
+    );
 }
 
 #[test]
@@ -92,7 +110,10 @@ fn github_enterprise_api_url_comes_from_the_runner() {
 fn push_ranges_from_before_to_after() {
     let dir = tempfile::tempdir().unwrap();
     let (before, after) = ("a".repeat(40), "b".repeat(40));
-    let path = payload_file(&dir, &json!({"ref": "refs/heads/main", "before": before, "after": after, "forced": false}));
+    let path = payload_file(
+        &dir,
+        &json!({"ref": "refs/heads/main", "before": before, "after": after, "forced": false}),
+    );
     let ctx = detected(&github_env("push", &path));
     assert_eq!(ctx.base.as_deref(), Some(before.as_str()));
     assert_eq!(ctx.head.as_deref(), Some(after.as_str()));
@@ -108,13 +129,21 @@ fn push_of_a_new_branch_falls_back_to_the_default_base() {
     assert_eq!(ctx.base, None);
     assert_eq!(ctx.head.as_deref(), Some(after.as_str()));
     assert!(ctx.source("base").unwrap().contains("all zeros"), "{:?}", ctx.sources);
-    assert!(ctx.explain().contains("(default: the merge-base with the default branch"), "{}", ctx.explain());
+    assert!(
+        ctx.explain()
+            .contains("(default: the merge-base with the default branch"),
+        "{}",
+        ctx.explain()
+    );
 }
 
 #[test]
 fn force_push_does_not_trust_before() {
     let dir = tempfile::tempdir().unwrap();
-    let path = payload_file(&dir, &json!({"before": "a".repeat(40), "after": "b".repeat(40), "forced": true}));
+    let path = payload_file(
+        &dir,
+        &json!({"before": "a".repeat(40), "after": "b".repeat(40), "forced": true}),
+    );
     let ctx = detected(&github_env("push", &path));
     assert_eq!(ctx.base, None);
     assert!(ctx.source("base").unwrap().contains("force push"));
@@ -153,16 +182,28 @@ fn a_missing_or_broken_event_file_is_an_error() {
 
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, "{\"pull_request\": ").unwrap();
-    assert!(matches!(run(&github_env("pull_request", &broken)), Err(ContextError::EventMalformed { .. })));
+    assert!(matches!(
+        run(&github_env("pull_request", &broken)),
+        Err(ContextError::EventMalformed { .. })
+    ));
 
     // Valid JSON, but not a pull_request payload (e.g. a push payload under the wrong event name).
     let wrong = payload_file(&dir, &json!({"before": "a".repeat(40), "after": "b".repeat(40)}));
     let err = run(&github_env("pull_request", &wrong)).unwrap_err();
-    assert!(matches!(&err, ContextError::EventField { field, .. } if field == ".pull_request.base.sha"), "{err}");
+    assert!(
+        matches!(&err, ContextError::EventField { field, .. } if field == ".pull_request.base.sha"),
+        "{err}"
+    );
 
     // A sha that is not a full object id is not a range to trust.
-    let odd = payload_file(&dir, &json!({"number": 3, "pull_request": {"base": {"sha": "main"}, "head": {"sha": "b".repeat(40)}}}));
-    assert!(matches!(run(&github_env("pull_request", &odd)), Err(ContextError::EventField { .. })));
+    let odd = payload_file(
+        &dir,
+        &json!({"number": 3, "pull_request": {"base": {"sha": "main"}, "head": {"sha": "b".repeat(40)}}}),
+    );
+    assert!(matches!(
+        run(&github_env("pull_request", &odd)),
+        Err(ContextError::EventField { .. })
+    ));
 }
 
 fn gitlab_env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -221,11 +262,18 @@ fn gitlab_merged_result_and_merge_train_judge_the_merge_commit_against_its_targe
             ("CI_MERGE_REQUEST_IID", "5"),
             ("CI_MERGE_REQUEST_DIFF_BASE_SHA", DIFF_BASE),
             ("CI_MERGE_REQUEST_TARGET_BRANCH_SHA", TARGET),
-            ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "5005ce0000000000000000000000000000000004"),
+            (
+                "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
+                "5005ce0000000000000000000000000000000004",
+            ),
         ]);
         let ctx = detected(&env);
         // Head: the merge commit GitLab made (what lands), not the source branch head.
-        assert_eq!(ctx.head.as_deref(), Some("c0ffee0000000000000000000000000000000001"), "{kind}");
+        assert_eq!(
+            ctx.head.as_deref(),
+            Some("c0ffee0000000000000000000000000000000001"),
+            "{kind}"
+        );
         assert_eq!(ctx.base.as_deref(), Some(TARGET), "{kind}");
         assert_eq!(ctx.source("base"), Some("env CI_MERGE_REQUEST_TARGET_BRANCH_SHA"));
 
@@ -246,12 +294,18 @@ fn gitlab_merged_result_and_merge_train_judge_the_merge_commit_against_its_targe
 #[test]
 fn gitlab_push_pipeline() {
     let before = "befe000000000000000000000000000000000005";
-    let ctx = detected(&gitlab_env(&[("CI_PIPELINE_SOURCE", "push"), ("CI_COMMIT_BEFORE_SHA", before)]));
+    let ctx = detected(&gitlab_env(&[
+        ("CI_PIPELINE_SOURCE", "push"),
+        ("CI_COMMIT_BEFORE_SHA", before),
+    ]));
     assert_eq!(ctx.event.as_deref(), Some("push"));
     assert_eq!(ctx.base.as_deref(), Some(before));
     assert_eq!(ctx.pr, None);
 
-    let ctx = detected(&gitlab_env(&[("CI_PIPELINE_SOURCE", "push"), ("CI_COMMIT_BEFORE_SHA", ZERO)]));
+    let ctx = detected(&gitlab_env(&[
+        ("CI_PIPELINE_SOURCE", "push"),
+        ("CI_COMMIT_BEFORE_SHA", ZERO),
+    ]));
     assert_eq!(ctx.base, None);
     assert!(ctx.source("base").unwrap().contains("all zeros"));
 }
@@ -267,7 +321,16 @@ fn gitlab_fallbacks_and_bad_iid() {
     assert_eq!(ctx.api_url.as_deref(), Some("https://git.example.org/api/v4"));
 
     let err = run(&gitlab_env(&[("CI_MERGE_REQUEST_IID", "seventeen")])).unwrap_err();
-    assert!(matches!(err, ContextError::NotANumber { var: "CI_MERGE_REQUEST_IID", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ContextError::NotANumber {
+                var: "CI_MERGE_REQUEST_IID",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -282,29 +345,52 @@ fn no_ci_means_no_forge() {
 
 #[test]
 fn flags_win_over_the_environment() {
-    let ctx = detected(&github_env("pull_request", &event_file("pull_request-opened.payload.json")));
+    let ctx = detected(&github_env(
+        "pull_request",
+        &event_file("pull_request-opened.payload.json"),
+    ));
     let ctx = ctx.with_flags(Some("origin/main"), None);
     assert_eq!(ctx.base.as_deref(), Some("origin/main"));
     assert_eq!(ctx.source("base"), Some("flag --base"));
-    assert_eq!(ctx.head.as_deref(), Some(PR_HEAD), "an unset flag keeps the detected head");
+    assert_eq!(
+        ctx.head.as_deref(),
+        Some(PR_HEAD),
+        "an unset flag keeps the detected head"
+    );
 
     let ctx = ctx.with_flags(None, Some("HEAD~1"));
     assert_eq!(ctx.head.as_deref(), Some("HEAD~1"));
     assert_eq!(ctx.source("head"), Some("flag --head"));
-    assert_eq!(ctx.sources.iter().filter(|s| s.field == "head").count(), 1, "one source per field");
+    assert_eq!(
+        ctx.sources.iter().filter(|s| s.field == "head").count(),
+        1,
+        "one source per field"
+    );
 
     let explained = ctx.explain();
-    assert!(explained.contains("base     origin/main\n         from: flag --base"), "{explained}");
-    assert!(explained.contains("pr       2\n         from: event payload .number"), "{explained}");
+    assert!(
+        explained.contains("base     origin/main\n         from: flag --base"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("pr       2\n         from: event payload .number"),
+        "{explained}"
+    );
 }
 
 #[test]
 fn context_serialises_as_plain_json() {
-    let ctx = detected(&github_env("merge_group", &event_file("merge_group-checks_requested.payload.json")));
+    let ctx = detected(&github_env(
+        "merge_group",
+        &event_file("merge_group-checks_requested.payload.json"),
+    ));
     let value = serde_json::to_value(&ctx).unwrap();
     assert_eq!(value["forge"], "github");
     assert_eq!(value["event"], "merge_group");
-    assert_eq!(value["sources"][0], json!({"field": "forge", "from": "env GITHUB_ACTIONS=true"}));
+    assert_eq!(
+        value["sources"][0],
+        json!({"field": "forge", "from": "env GITHUB_ACTIONS=true"})
+    );
     let back: Context = serde_json::from_value(value).unwrap();
     assert_eq!(back, ctx);
 }

@@ -11,10 +11,7 @@ fn linear(n: usize) -> (TempRepo, Vec<String>) {
     let mut repo = TempRepo::new();
     let shas = (0..n)
         .map(|i| {
-            repo.write(
-                "f.txt",
-                (0..=i).map(|l| format!("line {l}\n")).collect::<String>(),
-            );
+            repo.write("f.txt", (0..=i).map(|l| format!("line {l}\n")).collect::<String>());
             repo.commit(&format!("commit {i}"))
         })
         .collect();
@@ -50,13 +47,7 @@ fn revisions_resolve_like_git() {
         .expect("clone");
     assert!(status.success());
     let cloned = Repo::discover(clone.path()).expect("open clone");
-    assert_eq!(
-        cloned
-            .resolve("origin/main")
-            .expect("origin/main")
-            .to_string(),
-        shas[3]
-    );
+    assert_eq!(cloned.resolve("origin/main").expect("origin/main").to_string(), shas[3]);
 }
 
 #[test]
@@ -96,11 +87,7 @@ fn default_base_is_the_merge_base_with_the_default_branch() {
     assert_eq!(range.base.map(|b| b.to_string()), Some(shas[2].clone()));
     assert_eq!(range.base_choice, BaseChoice::MergeBase("main".into()));
     assert_eq!(
-        range
-            .commits
-            .iter()
-            .map(|c| c.id.to_string())
-            .collect::<Vec<_>>(),
+        range.commits.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
         vec![f1, f2.clone()]
     );
 
@@ -128,10 +115,7 @@ fn unrelated_histories_are_an_error() {
     repo.git(&["checkout", "-q", "--orphan", "other"]);
     repo.write("other.txt", "x\n");
     repo.commit("unrelated root");
-    let err = repo
-        .open()
-        .range(Some("main"), "other")
-        .expect_err("no common history");
+    let err = repo.open().range(Some("main"), "other").expect_err("no common history");
     assert!(matches!(err, GitError::NoCommonHistory { .. }), "{err}");
 }
 
@@ -141,14 +125,7 @@ fn shallow_clones_missing_the_base_say_fetch_depth() {
     let clone = tempfile::tempdir().expect("tmp");
     let url = format!("file://{}", repo.path().display());
     let status = std::process::Command::new("git")
-        .args([
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            &url,
-            &clone.path().display().to_string(),
-        ])
+        .args(["clone", "-q", "--depth", "1", &url, &clone.path().display().to_string()])
         .status()
         .expect("clone");
     assert!(status.success());
@@ -167,14 +144,7 @@ fn shallow_clones_holding_the_whole_change_are_fine() {
     let clone = tempfile::tempdir().expect("tmp");
     let url = format!("file://{}", repo.path().display());
     let status = std::process::Command::new("git")
-        .args([
-            "clone",
-            "-q",
-            "--depth",
-            "3",
-            &url,
-            &clone.path().display().to_string(),
-        ])
+        .args(["clone", "-q", "--depth", "3", &url, &clone.path().display().to_string()])
         .status()
         .expect("clone");
     assert!(status.success());
@@ -184,17 +154,11 @@ fn shallow_clones_holding_the_whole_change_are_fine() {
         .range(Some("HEAD~1"), "HEAD")
         .expect("the change is within the fetched depth");
     assert_eq!(
-        range
-            .commits
-            .iter()
-            .map(|c| c.id.to_string())
-            .collect::<Vec<_>>(),
+        range.commits.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
         vec![shas[5].clone()]
     );
     // Reaching the cut is an error, never a silently shorter change.
-    let err = git
-        .range(Some(&shas[1]), "HEAD")
-        .expect_err("base beyond the cut");
+    let err = git.range(Some(&shas[1]), "HEAD").expect_err("base beyond the cut");
     assert!(matches!(err, GitError::Shallow { .. }), "{err}");
 }
 
@@ -214,9 +178,7 @@ fn diffs_report_renames_deletions_readds_binary_symlinks_crlf() {
     repo.write("crlf.txt", "one\r\nTWO\r\n");
     repo.commit("rename, delete, binary, symlink, crlf");
     let git = repo.open();
-    let head = git
-        .commit(git.resolve("HEAD").expect("head"))
-        .expect("commit");
+    let head = git.commit(git.resolve("HEAD").expect("head")).expect("commit");
     let changes = git.diff_commit(&head).expect("diff");
     let by_path = |p: &str| {
         changes
@@ -228,33 +190,19 @@ fn diffs_report_renames_deletions_readds_binary_symlinks_crlf() {
     let renamed = by_path("new/name.rs");
     assert_eq!(renamed.change.status, ChangeStatus::Renamed);
     assert_eq!(
-        renamed
-            .change
-            .old_path
-            .as_ref()
-            .map(|p| p.to_string())
-            .as_deref(),
+        renamed.change.old_path.as_ref().map(|p| p.to_string()).as_deref(),
         Some("old/name.rs")
     );
     assert!(renamed.hunks.is_empty());
     assert_eq!(by_path("gone.txt").change.status, ChangeStatus::Deleted);
-    assert_eq!(
-        by_path("gone.txt").hunks,
-        vec![Hunk {
-            old: 0..1,
-            new: 0..0
-        }]
-    );
+    assert_eq!(by_path("gone.txt").hunks, vec![Hunk { old: 0..1, new: 0..0 }]);
     let png = by_path("image.png");
     assert!(png.binary && png.hunks.is_empty());
     let link = by_path("link");
     assert_eq!(link.change.new_kind, Some(EntryKind::Symlink));
     assert_eq!(
         link.hunks,
-        vec![Hunk {
-            old: 0..0,
-            new: 0..1
-        }],
+        vec![Hunk { old: 0..0, new: 0..1 }],
         "the target is one line of text"
     );
     assert_eq!(
@@ -262,13 +210,7 @@ fn diffs_report_renames_deletions_readds_binary_symlinks_crlf() {
         Some(b"new/name.rs".as_slice())
     );
     // CRLF: lines split on \n, the \r stays in the line, so only line 2 changed.
-    assert_eq!(
-        by_path("crlf.txt").hunks,
-        vec![Hunk {
-            old: 1..2,
-            new: 1..2
-        }]
-    );
+    assert_eq!(by_path("crlf.txt").hunks, vec![Hunk { old: 1..2, new: 1..2 }]);
     assert_eq!(
         git.blob_at("HEAD~1", "gone.txt").expect("blob").as_deref(),
         Some(b"bye\n".as_slice())
@@ -286,19 +228,11 @@ fn deleted_then_readded_files_are_additions() {
     repo.write("f.txt", "second life\n");
     repo.commit("re-add");
     let git = repo.open();
-    let head = git
-        .commit(git.resolve("HEAD").expect("head"))
-        .expect("commit");
+    let head = git.commit(git.resolve("HEAD").expect("head")).expect("commit");
     let changes = git.diff_commit(&head).expect("diff");
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].change.status, ChangeStatus::Added);
-    assert_eq!(
-        changes[0].hunks,
-        vec![Hunk {
-            old: 0..0,
-            new: 0..1
-        }]
-    );
+    assert_eq!(changes[0].hunks, vec![Hunk { old: 0..0, new: 0..1 }]);
 }
 
 #[test]
@@ -319,9 +253,7 @@ fn submodules_are_changed_without_content() {
     ]);
     repo.commit("add submodule");
     let git = repo.open();
-    let head = git
-        .commit(git.resolve("HEAD").expect("head"))
-        .expect("commit");
+    let head = git.commit(git.resolve("HEAD").expect("head")).expect("commit");
     let changes = git.diff_commit(&head).expect("diff");
     let module = changes
         .iter()
@@ -352,9 +284,7 @@ fn non_utf8_paths_and_messages_never_crash() {
         &msg.display().to_string(),
     ]);
     let git = repo.open();
-    let head = git
-        .commit(git.resolve("HEAD").expect("head"))
-        .expect("commit");
+    let head = git.commit(git.resolve("HEAD").expect("head")).expect("commit");
     assert_eq!(
         head.message, "café: latin-1 subject\n",
         "decoded by its encoding header"

@@ -4,7 +4,8 @@ use serde_json::Value;
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = format!("{}/../shared/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e} (CI lays shared/ beside the repo)"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e} (CI lays shared/ beside the repo)"));
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::options().build(&schema).expect("schema compiles")
 }
@@ -18,8 +19,15 @@ fn yaml(path: &str) -> Value {
 fn assert_valid(schema_name: &str, path: &str) {
     let doc = yaml(path);
     let validator = schema(schema_name);
-    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{path} is not valid against {schema_name}:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{path} is not valid against {schema_name}:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -43,7 +51,10 @@ fn gitlab_template_is_valid() {
     assert_valid("gitlab-ci.schema.json", "ci-templates/aigate.gitlab-ci.yml");
     let t = yaml("ci-templates/aigate.gitlab-ci.yml");
     assert_eq!(t["aigate"]["variables"]["GIT_DEPTH"], "0");
-    assert_eq!(t["aigate"]["artifacts"]["reports"]["codequality"], "gl-code-quality.json");
+    assert_eq!(
+        t["aigate"]["artifacts"]["reports"]["codequality"],
+        "gl-code-quality.json"
+    );
 }
 
 /// A schema that accepts anything would make these tests vacuous: prove each rejects a broken file.

@@ -36,7 +36,9 @@ fn valid_body(path: &str, n: usize) -> Value {
             b["idempotency_key"] = json!(format!("run-{n}"));
             b
         }
-        "/v1/corrections" => json!({"corrections": [correction_body(&format!("c-{n}"), "o/r", "a.rs", "x.unwrap()", "x?")]}),
+        "/v1/corrections" => {
+            json!({"corrections": [correction_body(&format!("c-{n}"), "o/r", "a.rs", "x.unwrap()", "x?")]})
+        }
         "/v1/tokens" => json!({"role": "reader"}),
         other => panic!("no body for {other}"),
     }
@@ -51,15 +53,29 @@ async fn openapi_matches_routes(backend: Backend) {
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (path.clone(), m.to_uppercase())))
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (path.clone(), m.to_uppercase()))
+        })
         .collect();
-    let real: BTreeSet<(String, String)> =
-        server::routes::<LedgerStore>().iter().map(|r| (r.path.to_string(), r.method.to_string())).collect();
+    let real: BTreeSet<(String, String)> = server::routes::<LedgerStore>()
+        .iter()
+        .map(|r| (r.path.to_string(), r.method.to_string()))
+        .collect();
     assert_eq!(documented, real, "the OpenAPI paths and the router's routes differ");
     // Every documented operation exists on the live server.
     for (i, (path, method)) in documented.iter().enumerate() {
-        let rb = h.http.request(method.parse().unwrap(), h.url(path)).bearer_auth(h.token(Role::Admin));
-        let rb = if method == "POST" { rb.json(&valid_body(path, i)) } else { rb };
+        let rb = h
+            .http
+            .request(method.parse().unwrap(), h.url(path))
+            .bearer_auth(h.token(Role::Admin));
+        let rb = if method == "POST" {
+            rb.json(&valid_body(path, i))
+        } else {
+            rb
+        };
         let status = rb.send().await.unwrap().status().as_u16();
         assert!(status != 404 && status != 405, "{method} {path} answered {status}");
         assert!(status < 300, "{method} {path} answered {status}");
@@ -72,7 +88,10 @@ async fn openapi_matches_routes(backend: Backend) {
     let text = doc.to_string();
     for part in text.split("#/components/schemas/").skip(1) {
         let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
-        assert!(doc["components"]["schemas"].get(&name).is_some(), "dangling $ref {name}");
+        assert!(
+            doc["components"]["schemas"].get(&name).is_some(),
+            "dangling $ref {name}"
+        );
     }
 }
 
@@ -91,7 +110,8 @@ async fn role_matrix(backend: Backend) {
     for route in server::routes::<LedgerStore>() {
         let (method, path) = (route.method.to_string(), route.path);
         let public = path == "/v1/health";
-        let mut callers: Vec<(String, Option<String>)> = vec![("none".into(), None), ("unknown".into(), Some("aig_0000".into()))];
+        let mut callers: Vec<(String, Option<String>)> =
+            vec![("none".into(), None), ("unknown".into(), Some("aig_0000".into()))];
         callers.extend(Role::ALL.iter().map(|r| (r.to_string(), Some(h.token(*r).to_string()))));
         for (who, token) in callers {
             n += 1;
@@ -127,14 +147,27 @@ async fn role_matrix(backend: Backend) {
 async fn write_list_filter_paginate_stats(backend: Backend) {
     let h = Harness::start(backend).await;
     for (i, repo) in ["a/one", "a/one", "b/two"].iter().enumerate() {
-        let (s, out) = h.post(Role::Reporter, "/v1/runs", &run_body(repo, &format!("h{i}")), Some(&format!("run-{i}"))).await;
+        let (s, out) = h
+            .post(
+                Role::Reporter,
+                "/v1/runs",
+                &run_body(repo, &format!("h{i}")),
+                Some(&format!("run-{i}")),
+            )
+            .await;
         assert_eq!(s, 201, "{out}");
         assert_eq!(out["created"], true);
         assert_eq!(out["record"]["repo"], *repo);
     }
     let mut batch = Vec::new();
     for i in 0..7 {
-        let mut c = correction_body(&format!("k{i}"), if i < 4 { "a/one" } else { "b/two" }, "src/x.rs", "let v = f().unwrap();", "let v = f()?;");
+        let mut c = correction_body(
+            &format!("k{i}"),
+            if i < 4 { "a/one" } else { "b/two" },
+            "src/x.rs",
+            "let v = f().unwrap();",
+            "let v = f()?;",
+        );
         if i % 2 == 1 {
             c["tool"] = json!("cursor");
             c["rule_id"] = json!("rust/no-expect");
@@ -142,11 +175,17 @@ async fn write_list_filter_paginate_stats(backend: Backend) {
         }
         batch.push(c);
     }
-    let (s, out) = h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": batch}), None).await;
+    let (s, out) = h
+        .post(Role::Reporter, "/v1/corrections", &json!({"corrections": batch}), None)
+        .await;
     assert_eq!(s, 201, "{out}");
     let records = out["records"].as_array().unwrap();
     assert_eq!(records.len(), 7);
-    assert!(records.iter().all(|r| r["created"] == true && r["record"]["language"] == "rust"));
+    assert!(
+        records
+            .iter()
+            .all(|r| r["created"] == true && r["record"]["language"] == "rust")
+    );
 
     let (_, page) = h.get(Role::Reader, "/v1/runs?repo=a/one").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
@@ -156,9 +195,16 @@ async fn write_list_filter_paginate_stats(backend: Backend) {
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
     let (_, page) = h.get(Role::Reader, "/v1/corrections?rule=rust/no-unwrap").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
-    let (_, page) = h.get(Role::Reader, "/v1/corrections?author=Ann%20%3Cann%40example.com%3E&kind=waiver").await;
+    let (_, page) = h
+        .get(
+            Role::Reader,
+            "/v1/corrections?author=Ann%20%3Cann%40example.com%3E&kind=waiver",
+        )
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
-    let (_, page) = h.get(Role::Reader, "/v1/corrections?since=2999-01-01T00:00:00%2B02:00").await;
+    let (_, page) = h
+        .get(Role::Reader, "/v1/corrections?since=2999-01-01T00:00:00%2B02:00")
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
     let (_, page) = h.get(Role::Reader, "/v1/corrections?since=2000-01-01T00:00:00Z").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 7);
@@ -173,7 +219,13 @@ async fn write_list_filter_paginate_stats(backend: Backend) {
         let q = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
         let (s, page) = h.get(Role::Architect, &format!("/v1/corrections?limit=3{q}")).await;
         assert_eq!(s, 200);
-        seen.extend(page["items"].as_array().unwrap().iter().map(|r| r["seq"].as_i64().unwrap()));
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["seq"].as_i64().unwrap()),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
@@ -193,7 +245,10 @@ async fn write_list_filter_paginate_stats(backend: Backend) {
     assert_eq!(stats["corrections"]["by_rule"]["rust/no-expect"], 3);
     assert_eq!(stats["corrections"]["by_kind"]["fix"], 4);
     assert_eq!(stats["corrections"]["by_repo"]["b/two"], 3);
-    assert!(matches!(store::verify(&*h.store).await.unwrap(), Verdict::Intact { entries: 10, .. }));
+    assert!(matches!(
+        store::verify(&*h.store).await.unwrap(),
+        Verdict::Intact { entries: 10, .. }
+    ));
 }
 
 async fn concurrent_duplicates_make_one_record(backend: Backend) {
@@ -201,7 +256,10 @@ async fn concurrent_duplicates_make_one_record(backend: Backend) {
     let mut tasks = Vec::new();
     for _ in 0..32 {
         let h = std::sync::Arc::clone(&h);
-        tasks.push(tokio::spawn(async move { h.post(Role::Reporter, "/v1/runs", &run_body("o/r", "same"), Some("the-key")).await }));
+        tasks.push(tokio::spawn(async move {
+            h.post(Role::Reporter, "/v1/runs", &run_body("o/r", "same"), Some("the-key"))
+                .await
+        }));
     }
     let mut ids = HashSet::new();
     let mut created = 0;
@@ -223,7 +281,13 @@ async fn concurrent_duplicates_make_one_record(backend: Backend) {
         tasks.push(tokio::spawn(async move {
             let mut c = correction_body("x", "o/r", "a.py", "eval(s)", "json.loads(s)");
             c.as_object_mut().unwrap().remove("idempotency_key");
-            h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": [c.clone(), c]}), Some("batch-1")).await
+            h.post(
+                Role::Reporter,
+                "/v1/corrections",
+                &json!({"corrections": [c.clone(), c]}),
+                Some("batch-1"),
+            )
+            .await
         }));
     }
     for t in tasks {
@@ -231,21 +295,38 @@ async fn concurrent_duplicates_make_one_record(backend: Backend) {
         assert!(s == 201 || s == 200, "{s} {out}");
     }
     let (_, page) = h.get(Role::Reader, "/v1/corrections").await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 2, "keys batch-1:0 and batch-1:1");
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        2,
+        "keys batch-1:0 and batch-1:1"
+    );
 
     // The key in the body works like the header; reusing a key for other content is a conflict.
     let mut body = run_body("o/r", "same");
     body["idempotency_key"] = json!("the-key");
     let (s, out) = h.post(Role::Reporter, "/v1/runs", &body, None).await;
     assert_eq!((s, out["created"].clone()), (200, json!(false)));
-    let (s, out) = h.post(Role::Reporter, "/v1/runs", &run_body("o/r", "other-head"), Some("the-key")).await;
+    let (s, out) = h
+        .post(
+            Role::Reporter,
+            "/v1/runs",
+            &run_body("o/r", "other-head"),
+            Some("the-key"),
+        )
+        .await;
     assert_eq!(s, 409, "{out}");
     assert!(out["error"].as_str().unwrap().contains("the-key"));
-    assert!(matches!(store::verify(&*h.store).await.unwrap(), Verdict::Intact { entries: 3, .. }));
+    assert!(matches!(
+        store::verify(&*h.store).await.unwrap(),
+        Verdict::Intact { entries: 3, .. }
+    ));
 }
 
 async fn limits_and_atomic_batches(backend: Backend) {
-    let limits = Limits { body_bytes: 256 << 10, ..Limits::default() };
+    let limits = Limits {
+        body_bytes: 256 << 10,
+        ..Limits::default()
+    };
     let h = Harness::start_with(backend, limits).await;
     let head = |h: &Harness| {
         let store = std::sync::Arc::clone(&h.store);
@@ -254,18 +335,38 @@ async fn limits_and_atomic_batches(backend: Backend) {
     let before = head(&h).await;
 
     // Malformed JSON and unknown fields: 400 with serde's reason.
-    let resp = h.http.post(h.url("/v1/runs")).bearer_auth(h.token(Role::Reporter)).header("Idempotency-Key", "k")
-        .header("content-type", "application/json").body("{\"repo\": ").send().await.unwrap();
+    let resp = h
+        .http
+        .post(h.url("/v1/runs"))
+        .bearer_auth(h.token(Role::Reporter))
+        .header("Idempotency-Key", "k")
+        .header("content-type", "application/json")
+        .body("{\"repo\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    assert!(resp.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("invalid JSON"));
+    assert!(
+        resp.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON")
+    );
     let mut body = run_body("o/r", "h");
     body["colour"] = json!("red");
     let (s, out) = h.post(Role::Reporter, "/v1/runs", &body, Some("k")).await;
     assert_eq!(s, 400);
-    assert!(out["error"].as_str().unwrap().contains("unknown field `colour`"), "{out}");
+    assert!(
+        out["error"].as_str().unwrap().contains("unknown field `colour`"),
+        "{out}"
+    );
     let mut body = run_body("o/r", "h");
     body["ai_commits"][0]["sha1"] = json!("x");
-    assert_eq!(h.post(Role::Reporter, "/v1/runs", &body, Some("k")).await.0, 400, "nested unknown fields too");
+    assert_eq!(
+        h.post(Role::Reporter, "/v1/runs", &body, Some("k")).await.0,
+        400,
+        "nested unknown fields too"
+    );
     // No idempotency key: 400.
     let (s, out) = h.post(Role::Reporter, "/v1/runs", &run_body("o/r", "h"), None).await;
     assert_eq!(s, 400);
@@ -283,19 +384,46 @@ async fn limits_and_atomic_batches(backend: Backend) {
     ]});
     let (s, out) = h.post(Role::Reporter, "/v1/corrections", &batch, None).await;
     assert_eq!(s, 413);
-    assert!(out["error"].as_str().unwrap().contains("correction 2: `before`"), "{out}");
+    assert!(
+        out["error"].as_str().unwrap().contains("correction 2: `before`"),
+        "{out}"
+    );
     // A batch with a conflicting key fails whole, too.
-    let (s, _) = h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": [correction_body("a", "o/r", "a.rs", "x", "y")]}), None).await;
+    let (s, _) = h
+        .post(
+            Role::Reporter,
+            "/v1/corrections",
+            &json!({"corrections": [correction_body("a", "o/r", "a.rs", "x", "y")]}),
+            None,
+        )
+        .await;
     assert_eq!(s, 201);
     let batch = json!({"corrections": [correction_body("new", "o/r", "a.rs", "p", "q"), correction_body("a", "o/r", "a.rs", "DIFFERENT", "y")]});
     assert_eq!(h.post(Role::Reporter, "/v1/corrections", &batch, None).await.0, 409);
     let (_, page) = h.get(Role::Reader, "/v1/corrections").await;
-    let keys: Vec<&str> = page["items"].as_array().unwrap().iter().map(|r| r["idempotency_key"].as_str().unwrap()).collect();
+    let keys: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["idempotency_key"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, ["a"], "only the one good single write landed");
     // Empty and oversized batches.
-    assert_eq!(h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": []}), None).await.0, 400);
-    let many: Vec<Value> = (0..300).map(|i| correction_body(&format!("m{i}"), "o/r", "a.rs", "x", "y")).collect();
-    assert_eq!(h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": many}), None).await.0, 400);
+    assert_eq!(
+        h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": []}), None)
+            .await
+            .0,
+        400
+    );
+    let many: Vec<Value> = (0..300)
+        .map(|i| correction_body(&format!("m{i}"), "o/r", "a.rs", "x", "y"))
+        .collect();
+    assert_eq!(
+        h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": many}), None)
+            .await
+            .0,
+        400
+    );
     assert!(matches!(before, Verdict::Intact { entries: 0, .. }));
     assert!(matches!(head(&h).await, Verdict::Intact { entries: 1, .. }));
 }
@@ -304,11 +432,31 @@ async fn limits_and_atomic_batches(backend: Backend) {
 async fn populated(backend: Backend) -> Harness {
     let h = Harness::start(backend).await;
     for i in 0..2 {
-        assert_eq!(h.post(Role::Reporter, "/v1/runs", &run_body("o/r", &format!("h{i}")), Some(&format!("r{i}"))).await.0, 201);
+        assert_eq!(
+            h.post(
+                Role::Reporter,
+                "/v1/runs",
+                &run_body("o/r", &format!("h{i}")),
+                Some(&format!("r{i}"))
+            )
+            .await
+            .0,
+            201
+        );
     }
-    let batch: Vec<Value> = (0..3).map(|i| correction_body(&format!("c{i}"), "o/r", "a.rs", &format!("v{i}.unwrap()"), "v?")).collect();
-    assert_eq!(h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": batch}), None).await.0, 201);
-    assert!(matches!(store::verify(&*h.store).await.unwrap(), Verdict::Intact { entries: 5, .. }));
+    let batch: Vec<Value> = (0..3)
+        .map(|i| correction_body(&format!("c{i}"), "o/r", "a.rs", &format!("v{i}.unwrap()"), "v?"))
+        .collect();
+    assert_eq!(
+        h.post(Role::Reporter, "/v1/corrections", &json!({"corrections": batch}), None)
+            .await
+            .0,
+        201
+    );
+    assert!(matches!(
+        store::verify(&*h.store).await.unwrap(),
+        Verdict::Intact { entries: 5, .. }
+    ));
     h
 }
 
@@ -321,7 +469,11 @@ fn broken_at(v: Verdict) -> (i64, String) {
 
 async fn edited_record_is_caught(backend: Backend) {
     let h = populated(backend).await;
-    assert_eq!(h.tamper("UPDATE entries SET body = replace(body, 'v1.unwrap()', 'v1.expect(\"ok\")') WHERE seq = 4").await, 1);
+    assert_eq!(
+        h.tamper("UPDATE entries SET body = replace(body, 'v1.unwrap()', 'v1.expect(\"ok\")') WHERE seq = 4")
+            .await,
+        1
+    );
     let (seq, problem) = broken_at(store::verify(&*h.store).await.unwrap());
     assert_eq!(seq, 4);
     assert!(problem.contains("altered"), "{problem}");
@@ -360,7 +512,12 @@ async fn fingerprint_groups_the_same_fix_across_repos(backend: Backend) {
     ]});
     let (s, out) = h.post(Role::Reporter, "/v1/corrections", &batch, None).await;
     assert_eq!(s, 201, "{out}");
-    let fp: Vec<&str> = out["records"].as_array().unwrap().iter().map(|r| r["record"]["fingerprint"].as_str().unwrap()).collect();
+    let fp: Vec<&str> = out["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["fingerprint"].as_str().unwrap())
+        .collect();
     assert_eq!(fp[0], fp[1], "the same fix in two repos with other names");
     assert_ne!(fp[0], fp[2], "a different fix");
     assert!(fp[0].starts_with("ast1:"));
@@ -378,8 +535,15 @@ async fn two_replicas_never_fork_the_chain(backend: Backend) {
         for base in [h.base.clone(), other.clone()] {
             let h = std::sync::Arc::clone(&h);
             tasks.push(tokio::spawn(async move {
-                let resp = h.http.post(format!("{base}/v1/runs")).bearer_auth(h.token(Role::Reporter))
-                    .header("Idempotency-Key", format!("k{i}")).json(&run_body("o/r", &format!("h{i}"))).send().await.unwrap();
+                let resp = h
+                    .http
+                    .post(format!("{base}/v1/runs"))
+                    .bearer_auth(h.token(Role::Reporter))
+                    .header("Idempotency-Key", format!("k{i}"))
+                    .json(&run_body("o/r", &format!("h{i}")))
+                    .send()
+                    .await
+                    .unwrap();
                 let status = resp.status().as_u16();
                 let body: Value = resp.json().await.unwrap();
                 assert!(status == 200 || status == 201, "{status} {body}");
@@ -390,7 +554,11 @@ async fn two_replicas_never_fork_the_chain(backend: Backend) {
     let mut ids = std::collections::HashMap::new();
     for t in tasks {
         let (i, id) = t.await.unwrap();
-        assert_eq!(ids.entry(i).or_insert_with(|| id.clone()), &id, "both replicas answer key k{i} with the same record");
+        assert_eq!(
+            ids.entry(i).or_insert_with(|| id.clone()),
+            &id,
+            "both replicas answer key k{i} with the same record"
+        );
     }
     server.abort();
     match store::verify(&*h.store).await.unwrap() {
@@ -407,7 +575,14 @@ async fn verify_on_a_live_ledger(backend: Backend) {
         let h = std::sync::Arc::clone(&h);
         writers.push(tokio::spawn(async move {
             for i in 0..40 {
-                let (s, _) = h.post(Role::Reporter, "/v1/runs", &run_body("o/r", "x"), Some(&format!("{w}-{i}"))).await;
+                let (s, _) = h
+                    .post(
+                        Role::Reporter,
+                        "/v1/runs",
+                        &run_body("o/r", "x"),
+                        Some(&format!("{w}-{i}")),
+                    )
+                    .await;
                 assert_eq!(s, 201);
             }
         }));
@@ -422,7 +597,10 @@ async fn verify_on_a_live_ledger(backend: Backend) {
     for w in writers {
         w.await.unwrap();
     }
-    assert!(matches!(store::verify(&*h.store).await.unwrap(), Verdict::Intact { entries: 320, .. }));
+    assert!(matches!(
+        store::verify(&*h.store).await.unwrap(),
+        Verdict::Intact { entries: 320, .. }
+    ));
 }
 
 /// An entry appended behind the ledger's back, correctly linked but past the recorded head.

@@ -7,15 +7,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aigate::ledger::client::{LedgerClient, Retry, fix_submission, run_submission, waiver_submissions, RunContext};
+use aigate::gate::model::*;
+use aigate::ledger::client::{LedgerClient, Retry, RunContext, fix_submission, run_submission, waiver_submissions};
 use aigate::ledger::model::{CorrectionKind, CorrectionSubmission, Role, RunSubmission};
 use aigate::ledger::spool::Spool;
-use aigate::gate::model::*;
 use aigate::provenance::model::{CommitProvenance, Correction, Identity};
 use ledger_common::{Backend, Harness};
 
 fn fast() -> Retry {
-    Retry { attempts: 3, first_backoff: Duration::from_millis(10), timeout: Duration::from_secs(5) }
+    Retry {
+        attempts: 3,
+        first_backoff: Duration::from_millis(10),
+        timeout: Duration::from_secs(5),
+    }
 }
 
 fn report() -> GateReport {
@@ -29,17 +33,43 @@ fn report() -> GateReport {
         end: Point { line: 3, column: 9 },
         snippet: "x.unwrap()".into(),
         waived: waived.map(|r| Waived { reason: r.into() }),
-        provenance: Some(LineProvenance { ai: true, tool: Some("claude-code".into()), model: None, commit: Some("c1".into()) }),
+        provenance: Some(LineProvenance {
+            ai: true,
+            tool: Some("claude-code".into()),
+            model: None,
+            commit: Some("c1".into()),
+        }),
         fix: None,
     };
     GateReport {
-        verdict: Verdict { outcome: Outcome::Block, reason: "1 blocking finding".into(), exit_code: 1 },
+        verdict: Verdict {
+            outcome: Outcome::Block,
+            reason: "1 blocking finding".into(),
+            exit_code: 1,
+        },
         policy_digest: "sha256:p".into(),
         scope: ScopeMode::AiLines,
-        change: ChangeSummary { base: "b".into(), head: "h".into(), commits: 2, ai_commits: 1, added_lines: 10, ai_lines: 5, tools: vec![], files_checked: 1 },
+        change: ChangeSummary {
+            base: "b".into(),
+            head: "h".into(),
+            commits: 2,
+            ai_commits: 1,
+            added_lines: 10,
+            ai_lines: 5,
+            tools: vec![],
+            files_checked: 1,
+        },
         rules: vec![],
-        findings: vec![finding("rust/no-unwrap", None), finding("rust/no-unwrap", Some("length checked above"))],
-        totals: Totals { findings: 2, blocking: 1, warnings: 0, waived: 1 },
+        findings: vec![
+            finding("rust/no-unwrap", None),
+            finding("rust/no-unwrap", Some("length checked above")),
+        ],
+        totals: Totals {
+            findings: 2,
+            blocking: 1,
+            warnings: 0,
+            waived: 1,
+        },
         notes: vec![],
     }
 }
@@ -47,14 +77,21 @@ fn report() -> GateReport {
 fn inputs() -> (RunSubmission, Vec<CorrectionSubmission>) {
     let commits = vec![CommitProvenance {
         sha: "c1".into(),
-        author: Identity { name: "bot".into(), email: "bot@x".into() },
+        author: Identity {
+            name: "bot".into(),
+            email: "bot@x".into(),
+        },
         ai: true,
         tool: Some("claude-code".into()),
         model: Some("opus".into()),
         signals: vec![],
         trailers: vec![],
     }];
-    let ctx = RunContext { repo: "o/r".into(), forge: Some("github".into()), change_number: Some(12) };
+    let ctx = RunContext {
+        repo: "o/r".into(),
+        forge: Some("github".into()),
+        change_number: Some(12),
+    };
     let run = run_submission(&report(), &ctx, &commits);
     let fix = Correction {
         path: "src/lib.rs".into(),
@@ -62,7 +99,10 @@ fn inputs() -> (RunSubmission, Vec<CorrectionSubmission>) {
         fix_commit: "c2".into(),
         tool: Some("claude-code".into()),
         model: None,
-        fix_author: Identity { name: "Ann".into(), email: "ann@x".into() },
+        fix_author: Identity {
+            name: "Ann".into(),
+            email: "ann@x".into(),
+        },
         before: "let a = b.unwrap();\n".into(),
         after: "let a = b?;\n".into(),
         before_lines: [3, 3],
@@ -141,10 +181,18 @@ async fn next_run_sends_what_the_last_one_spooled() {
     let h = Harness::start(Backend::sqlite()).await;
     let token = Some(h.token(Role::Reporter).to_string());
     let (run, corrections) = inputs();
-    LedgerClient::new(&dead_url().await, token.clone(), fast()).unwrap().deliver(&spool, run.clone(), corrections).await.unwrap();
+    LedgerClient::new(&dead_url().await, token.clone(), fast())
+        .unwrap()
+        .deliver(&spool, run.clone(), corrections)
+        .await
+        .unwrap();
     let mut next = run;
     next.head = "h2".into();
-    let d = LedgerClient::new(&h.base, token, fast()).unwrap().deliver(&spool, next, vec![]).await.unwrap();
+    let d = LedgerClient::new(&h.base, token, fast())
+        .unwrap()
+        .deliver(&spool, next, vec![])
+        .await
+        .unwrap();
     assert_eq!((d.flushed, d.sent, d.spooled), (3, 1, 0), "{d}");
     assert!(spool.list().unwrap().is_empty());
     let (_, runs) = h.get(Role::Reader, "/v1/runs").await;
@@ -168,8 +216,16 @@ async fn server_errors_are_retried_a_bounded_number_of_times_then_spooled() {
     let dir = tempfile::tempdir().unwrap();
     let spool = Spool::new(dir.path());
     let (run, corrections) = inputs();
-    let d = LedgerClient::new(&url, Some("t".into()), fast()).unwrap().deliver(&spool, run, corrections).await.unwrap();
-    assert_eq!(hits.load(Ordering::SeqCst), 3, "three attempts for the run, then give up");
+    let d = LedgerClient::new(&url, Some("t".into()), fast())
+        .unwrap()
+        .deliver(&spool, run, corrections)
+        .await
+        .unwrap();
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        3,
+        "three attempts for the run, then give up"
+    );
     assert_eq!((d.sent, d.spooled), (0, 3));
     assert!(d.error.unwrap().contains("503"));
 }
@@ -190,7 +246,11 @@ async fn refused_records_are_set_aside_not_lost_and_do_not_block_the_rest() {
     assert_eq!(f.rejected.len(), 1);
     assert!(f.rejected[0].contains("413"), "{:?}", f.rejected);
     assert!(spool.list().unwrap().is_empty());
-    assert_eq!(std::fs::read_dir(dir.path().join("rejected")).unwrap().count(), 2, "the record and its reason");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("rejected")).unwrap().count(),
+        2,
+        "the record and its reason"
+    );
 }
 
 #[test]
@@ -202,6 +262,9 @@ fn blocking_api_works_for_the_synchronous_gate() {
         format!("http://{}", l.local_addr().unwrap())
     };
     let (run, corrections) = inputs();
-    let d = LedgerClient::new(&url, None, fast()).unwrap().deliver_blocking(&spool, run, corrections).unwrap();
+    let d = LedgerClient::new(&url, None, fast())
+        .unwrap()
+        .deliver_blocking(&spool, run, corrections)
+        .unwrap();
     assert_eq!(d.spooled, 3);
 }

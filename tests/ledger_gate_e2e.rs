@@ -25,7 +25,9 @@ fn fixed_repo(name: &str) -> (TempRepo, String) {
     let base = repo.commit("initial");
     repo.write(
         "app/util.py",
-        format!("import json\n\ndef load_{name}(path):\n    f = open(path)\n    data = json.load(f)\n    return data\n"),
+        format!(
+            "import json\n\ndef load_{name}(path):\n    f = open(path)\n    data = json.load(f)\n    return data\n"
+        ),
     );
     repo.commit(&format!("load {name}\n\n{CLAUDE}\n"));
     repo.write(
@@ -63,14 +65,20 @@ async fn a_human_fix_of_ai_lines_reaches_the_ledger_with_a_shared_fingerprint() 
     let base = h.base.clone();
     // The gate is a blocking subprocess; the ledger serves on this test's runtime meanwhile.
     let (out_one, out_two) = tokio::task::spawn_blocking(move || {
-        (check(one.path(), &base_one, &base, &token, &[]), check(two.path(), &base_two, &base, &token, &[]))
+        (
+            check(one.path(), &base_one, &base, &token, &[]),
+            check(two.path(), &base_two, &base, &token, &[]),
+        )
     })
     .await
     .unwrap();
     for out in [&out_one, &out_two] {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{stderr}");
-        assert!(stderr.contains("ledger: sent 2, spooled 0"), "one run and one correction: {stderr}");
+        assert!(
+            stderr.contains("ledger: sent 2, spooled 0"),
+            "one run and one correction: {stderr}"
+        );
     }
 
     let fixes = corrections(&h, "kind=fix").await;
@@ -79,10 +87,25 @@ async fn a_human_fix_of_ai_lines_reaches_the_ledger_with_a_shared_fingerprint() 
     assert_eq!(first["path"], "app/util.py");
     assert_eq!(first["tool"], "Claude Code");
     assert_eq!(first["model"], "Claude Sonnet 4.5");
-    assert!(first["before"].as_str().unwrap().contains("    f = open(path)\n    data = json.load(f)"), "{first:#}");
-    assert!(first["after"].as_str().unwrap().contains("    with open(path) as f:\n        data = json.load(f)"), "{first:#}");
+    assert!(
+        first["before"]
+            .as_str()
+            .unwrap()
+            .contains("    f = open(path)\n    data = json.load(f)"),
+        "{first:#}"
+    );
+    assert!(
+        first["after"]
+            .as_str()
+            .unwrap()
+            .contains("    with open(path) as f:\n        data = json.load(f)"),
+        "{first:#}"
+    );
     assert_eq!(first["language"], "python");
-    assert_eq!(fixes[0]["fingerprint"], fixes[1]["fingerprint"], "the same fix in two repositories");
+    assert_eq!(
+        fixes[0]["fingerprint"], fixes[1]["fingerprint"],
+        "the same fix in two repositories"
+    );
     assert_ne!(fixes[0]["repo"], fixes[1]["repo"]);
 
     let (status, runs) = h.get(Role::Reader, "/v1/runs").await;
@@ -104,9 +127,14 @@ async fn waivers_are_recorded_with_their_reason_and_reruns_do_not_duplicate() {
     repo.commit(&format!("eval\n\n{CLAUDE}\n"));
     let url = h.base.clone();
     let path = repo.path().to_path_buf();
-    let outs = tokio::task::spawn_blocking(move || [check(&path, &base, &url, &token, &[]), check(&path, &base, &url, &token, &[])])
-        .await
-        .unwrap();
+    let outs = tokio::task::spawn_blocking(move || {
+        [
+            check(&path, &base, &url, &token, &[]),
+            check(&path, &base, &url, &token, &[]),
+        ]
+    })
+    .await
+    .unwrap();
     assert!(outs.iter().all(|o| o.status.code() == Some(0)));
     let waivers = corrections(&h, "kind=waiver").await;
     assert_eq!(waivers.len(), 1, "a rerun must not duplicate: {waivers:#?}");
@@ -121,16 +149,35 @@ fn an_unreachable_ledger_spools_and_ledger_required_fails_closed() {
     let down = "http://127.0.0.1:9";
     let out = check(repo.path(), &base, down, "t", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "the verdict does not depend on the ledger: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the verdict does not depend on the ledger: {stderr}"
+    );
     assert!(stderr.contains("spooled 2"), "{stderr}");
-    let spooled = std::fs::read_dir(repo.path().join(".aigate/spool")).unwrap().filter(|e| {
-        e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
-    });
+    let spooled = std::fs::read_dir(repo.path().join(".aigate/spool"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+        });
     assert_eq!(spooled.count(), 2);
 
-    let required = check(repo.path(), &base, down, "t", &["--ledger-required", "--format", "json"]);
+    let required = check(
+        repo.path(),
+        &base,
+        down,
+        "t",
+        &["--ledger-required", "--format", "json"],
+    );
     assert_eq!(required.status.code(), Some(2));
     let report: Value = serde_json::from_slice(&required.stdout).unwrap();
     assert_eq!(report["verdict"]["outcome"], "error");
-    assert!(report["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with("ledger:")));
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with("ledger:"))
+    );
 }

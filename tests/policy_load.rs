@@ -58,10 +58,7 @@ fix: logger.$METHOD($$$ARGS)
     assert_eq!(first.kind, KindName::Pattern);
     assert_eq!(first.language, Some(Lang::TypeScript));
     assert_eq!(first.origin.line, 2);
-    assert_eq!(
-        first.metadata.extra.get("level"),
-        Some(&serde_json::json!(3))
-    );
+    assert_eq!(first.metadata.extra.get("level"), Some(&serde_json::json!(3)));
     assert_eq!(policy.invariants()[1].origin.line, 22);
 
     let engine = Engine::new(&policy).unwrap();
@@ -74,15 +71,8 @@ fix: logger.$METHOD($$$ARGS)
         },
         None,
     );
-    let got: Vec<(&str, u32)> = found
-        .iter()
-        .map(|f| (f.rule_id.as_str(), f.start.line))
-        .collect();
-    assert_eq!(
-        got,
-        [("no-await-in-loop", 2), ("rename-log", 3)],
-        "{found:?}"
-    );
+    let got: Vec<(&str, u32)> = found.iter().map(|f| (f.rule_id.as_str(), f.start.line)).collect();
+    assert_eq!(got, [("no-await-in-loop", 2), ("rename-log", 3)], "{found:?}");
     assert_eq!(found[1].message, "console.log is not allowed (LOG)");
     assert_eq!(
         found[1].fix.as_ref().map(|f| f.replacement.as_str()),
@@ -97,11 +87,7 @@ fn an_unsupported_language_names_it_and_the_supported_ones() {
     assert_eq!(e.key.as_deref(), Some("language"));
     assert_eq!(e.rule_id.as_deref(), Some("k"));
     assert!(e.message.contains("kotlin"), "{}", e.message);
-    assert!(
-        e.help.contains("rust") && e.help.contains("typescript"),
-        "{}",
-        e.help
-    );
+    assert!(e.help.contains("rust") && e.help.contains("typescript"), "{}", e.help);
 }
 
 #[test]
@@ -129,8 +115,7 @@ fn a_bad_pattern_is_located_at_its_key() {
 fn an_unknown_rule_key_and_a_bad_regex_are_located() {
     let e = rule_error("id: p\nlanguage: rust\nrule:\n  patern: foo()\n");
     assert_eq!((e.line, e.key.as_deref()), (4, Some("rule.patern")), "{e}");
-    let e =
-        rule_error("id: r\nlanguage: rust\nrule:\n  kind: identifier\n  regex: \"(unclosed\"\n");
+    let e = rule_error("id: r\nlanguage: rust\nrule:\n  kind: identifier\n  regex: \"(unclosed\"\n");
     assert_eq!((e.line, e.key.as_deref()), (5, Some("rule.regex")), "{e}");
     let e = rule_error("id: r\nlanguage: rust\nrule:\n  matches: nowhere\n");
     assert_eq!((e.line, e.key.as_deref()), (4, Some("rule.matches")), "{e}");
@@ -145,9 +130,7 @@ fn bad_yaml_is_located() {
 
 #[test]
 fn a_bad_query_is_located_inside_the_query() {
-    let e = rule_error(
-        "id: q\nlanguage: python\nquery: |\n  (call\n    function: (nonexistent_kind) @f)\n",
-    );
+    let e = rule_error("id: q\nlanguage: python\nquery: |\n  (call\n    function: (nonexistent_kind) @f)\n");
     assert_eq!(e.key.as_deref(), Some("query"));
     assert_eq!(e.line, 5, "{e}");
     assert!(e.message.contains("nonexistent_kind"), "{e}");
@@ -180,11 +163,7 @@ fn duplicate_ids_fail_and_nothing_loads_half() {
         "id: same\nlanguage: rust\nrule:\n  pattern: b()\n",
     )
     .unwrap();
-    let err = PolicyLoader::new()
-        .builtin(false)
-        .path(dir.path())
-        .load()
-        .unwrap_err();
+    let err = PolicyLoader::new().builtin(false).path(dir.path()).load().unwrap_err();
     assert!(
         matches!(&err, PolicyError::DuplicateId { id, .. } if id == "same"),
         "{err}"
@@ -196,11 +175,7 @@ fn duplicate_ids_fail_and_nothing_loads_half() {
         "id: other\nlanguage: cobol\nrule:\n  pattern: b()\n",
     )
     .unwrap();
-    let err = PolicyLoader::new()
-        .builtin(false)
-        .path(dir.path())
-        .load()
-        .unwrap_err();
+    let err = PolicyLoader::new().builtin(false).path(dir.path()).load().unwrap_err();
     assert!(err.to_string().contains("b.yaml:2:"), "{err}");
 }
 
@@ -209,11 +184,7 @@ fn directories_skip_pack_and_signature_files_and_packs_can_be_off() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("arch");
     std::fs::create_dir_all(pack.join("deep")).unwrap();
-    std::fs::write(
-        pack.join("pack.yaml"),
-        "description: layering\nenabled: false\n",
-    )
-    .unwrap();
+    std::fs::write(pack.join("pack.yaml"), "description: layering\nenabled: false\n").unwrap();
     std::fs::write(
         pack.join("deep/r.yml"),
         "id: arch/r\nlanguage: rust\nrule:\n  pattern: a()\n",
@@ -241,11 +212,7 @@ fn directories_skip_pack_and_signature_files_and_packs_can_be_off() {
     let before = policy.digest();
     policy.enable_pack("arch").unwrap();
     assert_eq!(policy.enabled().count(), 2);
-    assert_ne!(
-        policy.digest(),
-        before,
-        "the digest covers what is enforced"
-    );
+    assert_ne!(policy.digest(), before, "the digest covers what is enforced");
     assert!(matches!(
         policy.enable_pack("nope"),
         Err(PolicyError::UnknownPack { .. })
@@ -289,11 +256,7 @@ fn the_builtin_packs_load_with_the_waiver_hygiene_invariants() {
 
 #[test]
 fn errors_render_with_miette() {
-    let err = Policy::from_yaml(
-        "bad.yaml",
-        "id: k\nlanguage: kotlin\nrule:\n  pattern: foo()\n",
-    )
-    .unwrap_err();
+    let err = Policy::from_yaml("bad.yaml", "id: k\nlanguage: kotlin\nrule:\n  pattern: foo()\n").unwrap_err();
     let report = miette::Report::new(err);
     let mut out = String::new();
     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
@@ -316,14 +279,8 @@ fn a_kind_spec_is_validated_at_load_time_and_located() {
 #[test]
 fn a_bad_value_is_located_with_its_key() {
     let e = rule_error("id: a\nlanguage: rust\nseverity: fatal\nrule:\n  pattern: foo()\n");
-    assert_eq!(
-        (e.line, e.column, e.key.as_deref()),
-        (3, 11, Some("severity")),
-        "{e}"
-    );
+    assert_eq!((e.line, e.column, e.key.as_deref()), (3, 11, Some("severity")), "{e}");
     assert_eq!(e.rule_id.as_deref(), Some("a"));
-    let e = rule_error(
-        "id: a\nlanguage: rust\nrule:\n  pattern: foo()\nmetadata:\n  waivable: maybe\n",
-    );
+    let e = rule_error("id: a\nlanguage: rust\nrule:\n  pattern: foo()\nmetadata:\n  waivable: maybe\n");
     assert_eq!((e.line, e.key.as_deref()), (6, Some("waivable")), "{e}");
 }

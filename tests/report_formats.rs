@@ -20,7 +20,9 @@ fn finding(rule: &str, level: Level, path: &str, line: u32, snippet: &str) -> Ga
         start: Point { line, column: 5 },
         end: Point { line, column: 12 },
         snippet: snippet.into(),
-        waived: (level == Level::Waived).then(|| Waived { reason: "vetted input, see ADR-12".into() }),
+        waived: (level == Level::Waived).then(|| Waived {
+            reason: "vetted input, see ADR-12".into(),
+        }),
         provenance: Some(LineProvenance {
             ai: level != Level::Warn,
             tool: (level != Level::Warn).then(|| "Claude Code".into()),
@@ -46,7 +48,13 @@ fn rule(id: &str, security: bool) -> RuleInfo {
 }
 
 fn sample() -> GateReport {
-    let mut eval = finding("security/python-eval", Level::Block, "src/app dir/main.py", 3, "    eval(user_input)");
+    let mut eval = finding(
+        "security/python-eval",
+        Level::Block,
+        "src/app dir/main.py",
+        3,
+        "    eval(user_input)",
+    );
     eval.fix = Some(Fix {
         start: Point { line: 3, column: 5 },
         end: Point { line: 3, column: 21 },
@@ -55,10 +63,20 @@ fn sample() -> GateReport {
     let findings = vec![
         eval,
         finding("reliability/bare-except", Level::Warn, "src/util.py", 10, "    except:"),
-        finding("security/python-eval", Level::Waived, "src/legacy.py", 7, "    eval(config_expr)  # aigate: allow(security/python-eval) -- vetted input, see ADR-12"),
+        finding(
+            "security/python-eval",
+            Level::Waived,
+            "src/legacy.py",
+            7,
+            "    eval(config_expr)  # aigate: allow(security/python-eval) -- vetted input, see ADR-12",
+        ),
     ];
     GateReport {
-        verdict: Verdict { outcome: Outcome::Block, reason: "1 blocking finding on AI lines".into(), exit_code: 1 },
+        verdict: Verdict {
+            outcome: Outcome::Block,
+            reason: "1 blocking finding on AI lines".into(),
+            exit_code: 1,
+        },
         policy_digest: "sha256:4f2a9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b".into(),
         scope: ScopeMode::AiLines,
         change: ChangeSummary {
@@ -71,9 +89,17 @@ fn sample() -> GateReport {
             tools: vec![("Claude Code".into(), 2), ("Cursor".into(), 1)],
             files_checked: 3,
         },
-        rules: vec![rule("security/python-eval", true), rule("reliability/bare-except", false)],
+        rules: vec![
+            rule("security/python-eval", true),
+            rule("reliability/bare-except", false),
+        ],
         findings,
-        totals: Totals { findings: 3, blocking: 1, warnings: 1, waived: 1 },
+        totals: Totals {
+            findings: 3,
+            blocking: 1,
+            warnings: 1,
+            waived: 1,
+        },
         notes: vec!["skipped vendor/big.min.js: larger than 2 MB".into()],
     }
 }
@@ -94,7 +120,10 @@ fn sarif_is_valid_and_meets_github_rules() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules[0]["properties"]["security-severity"], "9.8");
     assert!(rules[1]["properties"].get("security-severity").is_none());
-    assert_eq!(run["automationDetails"]["id"], "aigate/check/2222222222222222222222222222222222222222");
+    assert_eq!(
+        run["automationDetails"]["id"],
+        "aigate/check/2222222222222222222222222222222222222222"
+    );
 
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
@@ -105,13 +134,22 @@ fn sarif_is_valid_and_meets_github_rules() {
     assert_eq!(results[1]["level"], "warning");
     assert_eq!(results[0]["ruleIndex"], 0);
     assert_eq!(results[0]["properties"]["aigate"]["provenance"]["tool"], "Claude Code");
-    assert_eq!(results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "ast.literal_eval(user_input)");
+    assert_eq!(
+        results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "ast.literal_eval(user_input)"
+    );
     assert!(results[0].get("suppressions").is_none());
     assert_eq!(results[2]["suppressions"][0]["kind"], "inSource");
-    assert_eq!(results[2]["suppressions"][0]["justification"], "vetted input, see ADR-12");
+    assert_eq!(
+        results[2]["suppressions"][0]["justification"],
+        "vetted input, see ADR-12"
+    );
     for r in results {
         let hash = r["partialFingerprints"]["primaryLocationLineHash"].as_str().unwrap();
-        assert!(regex::Regex::new("^[0-9a-f]{16}:[0-9]+$").unwrap().is_match(hash), "{hash}");
+        assert!(
+            regex::Regex::new("^[0-9a-f]{16}:[0-9]+$").unwrap().is_match(hash),
+            "{hash}"
+        );
     }
 }
 
@@ -123,7 +161,11 @@ fn line_hash_survives_unrelated_lines_moving_and_separates_repeats() {
         f.start.line += 40;
         f.end.line += 40;
     }
-    assert_eq!(before, sarif::line_hashes(&report.findings), "moving lines changed fingerprints");
+    assert_eq!(
+        before,
+        sarif::line_hashes(&report.findings),
+        "moving lines changed fingerprints"
+    );
 
     // The same offending line twice in one file: two distinct fingerprints.
     let twin = report.findings[0].clone();
@@ -142,7 +184,13 @@ fn sarif_truncates_at_githubs_result_limit_with_a_note() {
     let mut report = sample();
     let template = report.findings[0].clone();
     report.findings = (0..sarif::MAX_RESULTS + 10)
-        .map(|i| GateFinding { start: Point { line: i as u32 + 1, column: 1 }, ..template.clone() })
+        .map(|i| GateFinding {
+            start: Point {
+                line: i as u32 + 1,
+                column: 1,
+            },
+            ..template.clone()
+        })
         .collect();
     let sarif: Value = serde_json::to_value(sarif::to_sarif(&report)).unwrap();
     let run = &sarif["runs"][0];
@@ -163,7 +211,12 @@ fn codequality_has_gitlab_fields_and_stable_unique_fingerprints() {
     assert_eq!(issues[1]["severity"], "major");
     assert_eq!(issues[0]["location"]["path"], "src/app dir/main.py");
     assert_eq!(issues[0]["location"]["lines"]["begin"], 3);
-    assert!(issues[0]["description"].as_str().unwrap().contains("security/python-eval"));
+    assert!(
+        issues[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("security/python-eval")
+    );
     assert_ne!(issues[0]["fingerprint"], issues[1]["fingerprint"]);
     let again: Value = serde_json::from_str(&codequality::to_string(&report)).unwrap();
     assert_eq!(again[0]["fingerprint"], issues[0]["fingerprint"]);
@@ -174,7 +227,10 @@ fn markdown_stays_under_the_comment_limit() {
     let mut report = sample();
     let template = report.findings[0].clone();
     report.findings = (0..20_000)
-        .map(|i| GateFinding { path: format!("src/generated/module_{i}.py"), ..template.clone() })
+        .map(|i| GateFinding {
+            path: format!("src/generated/module_{i}.py"),
+            ..template.clone()
+        })
         .collect();
     let md = markdown::to_string(&report);
     assert!(md.len() <= markdown::MAX_CHARS, "{} chars", md.len());
@@ -188,7 +244,12 @@ fn workflow_commands_escape_like_actions_core() {
     assert_eq!(github::escape_property("a:b,c%"), "a%3Ab%2Cc%25");
     let out = github::to_string(&sample());
     let first = out.lines().next().unwrap();
-    assert!(first.starts_with("::error file=src/app dir/main.py,line=3,endLine=3,col=5,endColumn=12,title=aigate security/python-eval::"), "{first}");
+    assert!(
+        first.starts_with(
+            "::error file=src/app dir/main.py,line=3,endLine=3,col=5,endColumn=12,title=aigate security/python-eval::"
+        ),
+        "{first}"
+    );
     assert!(out.contains("::notice file=src/legacy.py"));
 }
 

@@ -26,12 +26,18 @@ fn builtin_packs_pass_their_own_examples() {
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains(" 0 failed"), "{stdout}");
     assert!(!stdout.contains("FAIL"), "{stdout}");
-    assert!(!stdout.contains("skip "), "every built-in rule carries examples:\n{stdout}");
+    assert!(
+        !stdout.contains("skip "),
+        "every built-in rule carries examples:\n{stdout}"
+    );
     // Every built-in invariant was tested (one `ok` line each), the pack that is off by default included.
     let listed = list_json(&["rules", "list", "--format", "json"]);
     let ok_lines = stdout.lines().filter(|l| l.starts_with("ok ")).count();
     assert_eq!(ok_lines, listed.len(), "{stdout}");
-    assert!(stdout.contains("ok      architecture/ts-env-outside-config"), "{stdout}");
+    assert!(
+        stdout.contains("ok      architecture/ts-env-outside-config"),
+        "{stdout}"
+    );
 }
 
 const RULE: &str = r#"
@@ -61,13 +67,25 @@ fn a_wrong_example_fails_with_a_readable_diff() {
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("FAIL    team/no-print"), "{stdout}");
     // The invalid example that matches nothing: expected vs actual, and the example text.
-    assert!(stdout.contains("examples.invalid[1] (example.py): expected a finding, got none"), "{stdout}");
-    assert!(stdout.contains("- expected: at least one finding of team/no-print"), "{stdout}");
+    assert!(
+        stdout.contains("examples.invalid[1] (example.py): expected a finding, got none"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("- expected: at least one finding of team/no-print"),
+        "{stdout}"
+    );
     assert!(stdout.contains("+ actual:   no finding"), "{stdout}");
     assert!(stdout.contains("1 | log.info('this is not a print call')"), "{stdout}");
     // The valid example that does match: the actual finding with its position and message.
-    assert!(stdout.contains("examples.valid[1] (example.py): expected no finding"), "{stdout}");
-    assert!(stdout.contains("+ actual:   2:5-2:22 warning Use the logger instead of print."), "{stdout}");
+    assert!(
+        stdout.contains("examples.valid[1] (example.py): expected no finding"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+ actual:   2:5-2:22 warning Use the logger instead of print."),
+        "{stdout}"
+    );
     assert!(stdout.contains("2 |     print('total', n)"), "{stdout}");
     // The two correct examples are not reported.
     assert!(!stdout.contains("examples.invalid[0]"), "{stdout}");
@@ -83,7 +101,11 @@ fn correct_examples_pass_and_rules_without_examples_are_reported_untested() {
         .replace("      - \"def report():\\n    print('total', n)\\n\"\n", "");
     write(dir.path(), "print.yaml", &fixed);
     // A plain ast-grep rule, as found in the wild: no aigate metadata at all.
-    write(dir.path(), "plain.yml", "id: plain-eval\nlanguage: python\nrule:\n  pattern: eval($X)\n");
+    write(
+        dir.path(),
+        "plain.yml",
+        "id: plain-eval\nlanguage: python\nrule:\n  pattern: eval($X)\n",
+    );
     aigate()
         .args(["rules", "test"])
         .arg(dir.path())
@@ -141,8 +163,17 @@ metadata:
 #[test]
 fn a_rule_file_that_does_not_load_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "bad.yaml", "id: bad\nlanguage: klingon\nrule:\n  pattern: x\n");
-    aigate().args(["rules", "test"]).arg(dir.path()).assert().code(2).stderr(predicate::str::contains("bad.yaml"));
+    write(
+        dir.path(),
+        "bad.yaml",
+        "id: bad\nlanguage: klingon\nrule:\n  pattern: x\n",
+    );
+    aigate()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yaml"));
 }
 
 fn list_json(args: &[&str]) -> Vec<Value> {
@@ -168,14 +199,19 @@ fn list_json_has_the_contract_fields_and_covers_the_builtin_packs() {
     for pack in ["security", "reliability", "architecture", "governance"] {
         assert!(packs.contains(pack), "packs: {packs:?}");
     }
-    let eval =
-        rows.iter().find(|r| r["id"] == "security/python-eval-exec").expect("security/python-eval-exec is built in");
+    let eval = rows
+        .iter()
+        .find(|r| r["id"] == "security/python-eval-exec")
+        .expect("security/python-eval-exec is built in");
     assert_eq!(eval["language"], "python");
     assert_eq!(eval["kind"], "pattern");
     assert_eq!(eval["severity"], "error");
     assert_eq!(eval["pack"], "security");
     // The architecture pack is off by default; list says so.
-    let arch = rows.iter().find(|r| r["pack"] == "architecture").expect("an architecture rule");
+    let arch = rows
+        .iter()
+        .find(|r| r["pack"] == "architecture")
+        .expect("an architecture rule");
     assert_eq!(arch["enabled"], false);
     assert_eq!(eval["enabled"], true);
 }
@@ -195,7 +231,11 @@ fn list_shows_user_rules_with_their_file_and_can_leave_out_builtins() {
     ]);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["id"], "team/no-print");
-    assert!(rows[0]["pack"].as_str().is_some_and(|p| p.ends_with("print.yaml")), "{}", rows[0]);
+    assert!(
+        rows[0]["pack"].as_str().is_some_and(|p| p.ends_with("print.yaml")),
+        "{}",
+        rows[0]
+    );
     let text = aigate().args(["rules", "list"]).assert().success();
     let text = String::from_utf8_lossy(&text.get_output().stdout).into_owned();
     assert!(text.contains("architecture (built-in, off by default"), "{text}");
@@ -208,15 +248,23 @@ fn explain_shows_rationale_examples_and_source() {
         .args(["rules", "explain", "security/python-subprocess-shell-true"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("rationale:\n  With `shell=True` any file name"))
+        .stdout(predicate::str::contains(
+            "rationale:\n  With `shell=True` any file name",
+        ))
         .stdout(predicate::str::contains("severity:  error"))
         .stdout(predicate::str::contains("kind:      pattern"))
         .stdout(predicate::str::contains("waivable:  yes"))
         .stdout(predicate::str::contains("owner:     appsec"))
         .stdout(predicate::str::contains("example invalid[0]:"))
-        .stdout(predicate::str::contains("| subprocess.check_output(cmd, cwd=root, shell=True)"))
-        .stdout(predicate::str::contains("source (rules/security/command-injection.yaml:"))
-        .stdout(predicate::str::contains("  id: security/python-subprocess-shell-true\n  language: python\n"));
+        .stdout(predicate::str::contains(
+            "| subprocess.check_output(cmd, cwd=root, shell=True)",
+        ))
+        .stdout(predicate::str::contains(
+            "source (rules/security/command-injection.yaml:",
+        ))
+        .stdout(predicate::str::contains(
+            "  id: security/python-subprocess-shell-true\n  language: python\n",
+        ));
 }
 
 #[test]
@@ -298,7 +346,11 @@ metadata:
         .arg(dir.path())
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("examples.invalid[0] (example.py): expected a finding, got none"))
-        .stdout(predicate::str::contains("+ actual:   no finding (1 waived by an inline waiver)"))
+        .stdout(predicate::str::contains(
+            "examples.invalid[0] (example.py): expected a finding, got none",
+        ))
+        .stdout(predicate::str::contains(
+            "+ actual:   no finding (1 waived by an inline waiver)",
+        ))
         .stdout(predicate::str::contains("examples.valid").not());
 }

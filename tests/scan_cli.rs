@@ -69,10 +69,7 @@ fn tree() -> tempfile::TempDir {
 #[test]
 fn json_follows_the_contract_sorted_by_path_line_column() {
     let dir = tree();
-    let (v, code) = scan_json(
-        dir.path(),
-        &["--no-builtin", "--rules", "rules", "src", "lib"],
-    );
+    let (v, code) = scan_json(dir.path(), &["--no-builtin", "--rules", "rules", "src", "lib"]);
     assert_eq!(code, 1, "an unwaived error finding blocks");
     assert_eq!(
         v,
@@ -98,18 +95,12 @@ fn paths_are_printed_as_given_joined_with_the_file_below() {
     let dir = tree();
     let (v, _) = scan_json(dir.path(), &["--no-builtin", "--rules", "rules", "./src"]);
     assert_eq!(v["findings"][0]["path"], "./src/a.rs");
-    let (v, _) = scan_json(
-        &dir.path().join("src"),
-        &["--no-builtin", "--rules", "../rules"],
-    );
+    let (v, _) = scan_json(&dir.path().join("src"), &["--no-builtin", "--rules", "../rules"]);
     assert_eq!(
         v["findings"][0]["path"], "a.rs",
         "no PATH: relative to the current directory"
     );
-    let (v, _) = scan_json(
-        dir.path(),
-        &["--no-builtin", "--rules", "rules", "src/b.rs"],
-    );
+    let (v, _) = scan_json(dir.path(), &["--no-builtin", "--rules", "rules", "src/b.rs"]);
     assert_eq!(v["files_scanned"], 1);
     assert_eq!(v["findings"][0]["path"], "src/b.rs");
 }
@@ -178,21 +169,11 @@ fn large_binary_and_non_utf8_files_are_skipped_with_a_reason() {
         format!("fn f() {{ a.unwrap(); }}\n{}", "// pad\n".repeat(100)),
     );
     write(dir.path(), "bin.rs", b"fn f() { a.unwrap(); }\0\x01\x02");
-    write(
-        dir.path(),
-        "latin1.rs",
-        b"// caf\xe9\nfn f() { a.unwrap(); }\n",
-    );
+    write(dir.path(), "latin1.rs", b"// caf\xe9\nfn f() { a.unwrap(); }\n");
     write(dir.path(), "ok.rs", "fn f() { a.unwrap(); }\n");
     let (v, code) = scan_json(
         dir.path(),
-        &[
-            "--no-builtin",
-            "--rules",
-            "r.yaml",
-            "--max-file-size",
-            "200",
-        ],
+        &["--no-builtin", "--rules", "r.yaml", "--max-file-size", "200"],
     );
     assert_eq!(code, 1);
     assert_eq!(v["files_scanned"], 1);
@@ -234,25 +215,11 @@ fn packs_off_by_default_run_with_pack() {
     assert_eq!((v["findings"].as_array().unwrap().len(), code), (0, 0));
     let (v, code) = scan_json(
         dir.path(),
-        &[
-            "--no-builtin",
-            "--rules",
-            "policy",
-            "--pack",
-            "arch",
-            "a.rs",
-        ],
+        &["--no-builtin", "--rules", "policy", "--pack", "arch", "a.rs"],
     );
     assert_eq!((v["findings"].as_array().unwrap().len(), code), (1, 1));
     let out = aigate(dir.path())
-        .args([
-            "scan",
-            "--no-builtin",
-            "--rules",
-            "policy",
-            "--pack",
-            "nope",
-        ])
+        .args(["scan", "--no-builtin", "--rules", "policy", "--pack", "nope"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -273,10 +240,7 @@ fn bad_rules_and_unreadable_paths_exit_2_with_a_located_message() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.yaml:2:11") && err.contains("kotlin"),
-        "{err}"
-    );
+    assert!(err.contains("bad.yaml:2:11") && err.contains("kotlin"), "{err}");
     let out = aigate(dir.path())
         .args(["scan", "--no-builtin", "no/such/dir"])
         .output()

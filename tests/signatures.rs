@@ -65,12 +65,7 @@ struct Positive {
     kind: SignalKind,
 }
 
-fn pos(
-    commit: Commit,
-    tool: &'static str,
-    model: Option<&'static str>,
-    kind: SignalKind,
-) -> Positive {
+fn pos(commit: Commit, tool: &'static str, model: Option<&'static str>, kind: SignalKind) -> Positive {
     Positive {
         commit,
         tool,
@@ -104,9 +99,7 @@ fn positives() -> Vec<Positive> {
             T,
         ),
         pos(
-            h(
-                "Add cache\n\nCo-Authored-By: Claude Opus  4.8 (1M context)  <noreply@anthropic.com>\n",
-            ),
+            h("Add cache\n\nCo-Authored-By: Claude Opus  4.8 (1M context)  <noreply@anthropic.com>\n"),
             "Claude Code",
             Some("Claude Opus 4.8 (1M context)"),
             T,
@@ -118,19 +111,14 @@ fn positives() -> Vec<Positive> {
             T,
         ),
         pos(
-            h(
-                "Add cache\n\nDetails.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n",
-            ),
+            h("Add cache\n\nDetails.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n"),
             "Claude Code",
             None,
             M,
         ),
         pos(
             Commit::new(
-                who(
-                    "claude[bot]",
-                    "41898282+claude[bot]@users.noreply.github.com",
-                ),
+                who("claude[bot]", "41898282+claude[bot]@users.noreply.github.com"),
                 "feat: x\n",
             ),
             "Claude Code",
@@ -138,20 +126,13 @@ fn positives() -> Vec<Positive> {
             I,
         ),
         pos(
-            h(
-                "feat: x\n\nCo-authored-by: claude[bot] <209825114+claude[bot]@users.noreply.github.com>\n",
-            ),
+            h("feat: x\n\nCo-authored-by: claude[bot] <209825114+claude[bot]@users.noreply.github.com>\n"),
             "Claude Code",
             None,
             T,
         ),
         // GitHub Copilot
-        pos(
-            bot("copilot-swe-agent[bot]", 198982749),
-            "GitHub Copilot",
-            None,
-            I,
-        ),
+        pos(bot("copilot-swe-agent[bot]", 198982749), "GitHub Copilot", None, I),
         pos(
             h("Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n"),
             "GitHub Copilot",
@@ -232,18 +213,10 @@ fn positives() -> Vec<Positive> {
             None,
             I,
         ),
-        pos(
-            bot("chatgpt-codex-connector[bot]", 199175422),
-            "OpenAI Codex",
-            None,
-            I,
-        ),
+        pos(bot("chatgpt-codex-connector[bot]", 199175422), "OpenAI Codex", None, I),
         // Aider
         pos(
-            Commit::new(
-                who("Paul Gauthier (aider)", "paul@aider.chat"),
-                "feat: add flag\n",
-            ),
+            Commit::new(who("Paul Gauthier (aider)", "paul@aider.chat"), "feat: add flag\n"),
             "Aider",
             None,
             I,
@@ -269,28 +242,15 @@ fn positives() -> Vec<Positive> {
             T,
         ),
         // Bots and agents identified by their account
-        pos(
-            bot("devin-ai-integration[bot]", 158243242),
-            "Devin",
-            None,
-            I,
-        ),
+        pos(bot("devin-ai-integration[bot]", 158243242), "Devin", None, I),
         pos(bot("google-labs-jules[bot]", 161369871), "Jules", None, I),
         pos(
-            Commit::new(
-                who("gemini-code-assist[bot]", "x@example.org"),
-                "Apply suggestion\n",
-            ),
+            Commit::new(who("gemini-code-assist[bot]", "x@example.org"), "Apply suggestion\n"),
             "Gemini Code Assist",
             None,
             I,
         ),
-        pos(
-            bot("amazon-q-developer[bot]", 208079219),
-            "Amazon Q Developer",
-            None,
-            I,
-        ),
+        pos(bot("amazon-q-developer[bot]", 208079219), "Amazon Q Developer", None, I),
         pos(
             h("Fix\n\nCo-authored-by: openhands <openhands@all-hands.dev>\n"),
             "OpenHands",
@@ -336,12 +296,7 @@ fn positives() -> Vec<Positive> {
             Some("claude-3-opus"),
             T,
         ),
-        pos(
-            h("Fix\n\nAssisted-by: GitHub Copilot\n"),
-            "GitHub Copilot",
-            None,
-            T,
-        ),
+        pos(h("Fix\n\nAssisted-by: GitHub Copilot\n"), "GitHub Copilot", None, T),
         pos(
             h("Fix\n\nGenerated-by: ChatGPT (gpt-4o)\n"),
             "ChatGPT",
@@ -407,17 +362,12 @@ fn not_ai_commits_stay_human() {
         )
     };
     let cases = [
-        h(
-            "Fix parser\n\nCo-authored-by: John Smith <john@example.org>\nSigned-off-by: Jane Doe <jane@example.org>\n",
-        ),
+        h("Fix parser\n\nCo-authored-by: John Smith <john@example.org>\nSigned-off-by: Jane Doe <jane@example.org>\n"),
         bot("github-actions[bot]", 41898282),
         bot("dependabot[bot]", 49699333),
         bot("renovate[bot]", 29139614),
         Commit::new(
-            who(
-                "github-actions[bot]",
-                "github-actions[bot]@users.noreply.github.com",
-            ),
+            who("github-actions[bot]", "github-actions[bot]@users.noreply.github.com"),
             "chore(release): 1.2.3\n",
         ),
         h("fix the Claude integration\n"),
@@ -477,12 +427,8 @@ fn strongest_evidence_picks_the_primary_tool_and_all_signals_are_kept() {
         "trailer Co-authored-by: Claude Opus 4.5 <noreply@anthropic.com> → Claude Code"
     );
     // Trailer beats marker.
-    let commit =
-        Commit::by_human("aider: fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n");
-    assert_eq!(
-        catalogue.classify(&commit.meta()).tool.as_deref(),
-        Some("Cursor")
-    );
+    let commit = Commit::by_human("aider: fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n");
+    assert_eq!(catalogue.classify(&commit.meta()).tool.as_deref(), Some("Cursor"));
     // Same strength: catalogue order (Claude Code before Cursor), whatever the trailer order.
     let commit = Commit::by_human(
         "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nCo-authored-by: Claude <noreply@anthropic.com>\n",
@@ -496,10 +442,7 @@ fn strongest_evidence_picks_the_primary_tool_and_all_signals_are_kept() {
         "feat: x\n\nCo-authored-by: aider (gpt-5) <aider@aider.chat>\n",
     );
     let c = catalogue.classify(&commit.meta());
-    assert_eq!(
-        (c.tool.as_deref(), c.model.as_deref()),
-        (Some("Aider"), Some("gpt-5"))
-    );
+    assert_eq!((c.tool.as_deref(), c.model.as_deref()), (Some("Aider"), Some("gpt-5")));
     assert_eq!(
         c.signals[0].detail,
         "author Paul Gauthier (aider) <paul@aider.chat> → Aider"
@@ -540,10 +483,7 @@ fn organisations_extend_the_builtin_catalogue() {
     assert_eq!(catalogue.signal_ids().len(), builtin_signals + 3);
     assert!(catalogue.signal_ids().contains(&"acme-agent#1".to_owned()));
 
-    let service = Commit::new(
-        who("bm-claudeai", "claude@basicmachines.co"),
-        "docs: update\n",
-    );
+    let service = Commit::new(who("bm-claudeai", "claude@basicmachines.co"), "docs: update\n");
     let meta = service.meta();
     let c = catalogue.classify(&meta);
     assert_eq!(
@@ -566,10 +506,7 @@ fn organisations_extend_the_builtin_catalogue() {
 
     // The broad org rule catches unknown bots, but never the declared and built-in non-AI ones.
     let unknown_bot = Commit::new(
-        who(
-            "lint-fixer[bot]",
-            "1+lint-fixer[bot]@users.noreply.github.com",
-        ),
+        who("lint-fixer[bot]", "1+lint-fixer[bot]@users.noreply.github.com"),
         "style\n",
     );
     assert_eq!(
@@ -582,14 +519,8 @@ fn organisations_extend_the_builtin_catalogue() {
         "github-actions[bot]",
         "renovate[bot]",
     ] {
-        let commit = Commit::new(
-            who(name, &format!("1+{name}@users.noreply.github.com")),
-            "chore\n",
-        );
-        assert!(
-            !catalogue.classify(&commit.meta()).ai,
-            "{name} is declared not AI"
-        );
+        let commit = Commit::new(who(name, &format!("1+{name}@users.noreply.github.com")), "chore\n");
+        assert!(!catalogue.classify(&commit.meta()).ai, "{name} is declared not AI");
     }
 }
 
@@ -600,15 +531,9 @@ fn invalid(text: &str) -> (String, u64, String) {
             let SignatureError::Invalid { line, key, .. } = e else {
                 unreachable!()
             };
-            assert!(
-                shown.starts_with(&format!("org/signatures.yaml:{line}:")),
-                "{shown}"
-            );
+            assert!(shown.starts_with(&format!("org/signatures.yaml:{line}:")), "{shown}");
             assert!(shown.contains(&key), "{shown}");
-            assert!(
-                shown.contains("Fix this entry"),
-                "the message says what to do: {shown}"
-            );
+            assert!(shown.contains("Fix this entry"), "the message says what to do: {shown}");
             (shown, line, key)
         }
         Err(other) => panic!("expected a located error, got {other}"),
@@ -635,19 +560,14 @@ fn bad_catalogues_give_located_errors() {
     let (_, line, key) = invalid(&format!(
         "{HEAD}      - kind: trailer\n        key: X-Agent\n        model: {{ from: value, regex: '[z-a]' }}\n        source: s\n"
     ));
-    assert_eq!(
-        (line, key.as_str()),
-        (8, "tools[acme].signals[0].model.regex")
-    );
+    assert_eq!((line, key.as_str()), (8, "tools[acme].signals[0].model.regex"));
     // A key of another kind of signal.
     let (_, line, key) = invalid(&format!(
         "{HEAD}      - kind: trailer\n        key: X-Agent\n        email: a@b\n        source: s\n"
     ));
     assert_eq!((line, key.as_str()), (6, "tools[acme].signals[0].email"));
     // Missing source, missing key, a key git cannot parse, an identity without matcher.
-    let (_, _, key) = invalid(&format!(
-        "{HEAD}      - kind: trailer\n        key: X-Agent\n"
-    ));
+    let (_, _, key) = invalid(&format!("{HEAD}      - kind: trailer\n        key: X-Agent\n"));
     assert_eq!(key, "tools[acme].signals[0].source");
     let (_, _, key) = invalid(&format!("{HEAD}      - kind: trailer\n        source: s\n"));
     assert_eq!(key, "tools[acme].signals[0].key");
@@ -663,10 +583,7 @@ fn bad_catalogues_give_located_errors() {
     let (_, line, key) = invalid(&format!(
         "{HEAD}      - kind: marker\n        in: body\n        regex: x\n        model:\n          from: email\n        source: s\n"
     ));
-    assert_eq!(
-        (line, key.as_str()),
-        (10, "tools[acme].signals[0].model.from")
-    );
+    assert_eq!((line, key.as_str()), (10, "tools[acme].signals[0].model.from"));
     let (_, line, key) = invalid(&format!("{HEAD}      - kind: trailor\n        source: s\n"));
     assert_eq!((line, key.as_str()), (6, "trailor"));
     let (_, line, key) = invalid("version: 2\n");
@@ -689,10 +606,12 @@ fn load_file_reads_and_locates_errors_in_files() {
     assert!(loaded.tools().any(|(id, _)| id == "acme-agent"));
 
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, format!("{HEAD}      - kind: identity\n        github: x\n        color: red\n        source: s\n")).expect("write");
-    let err = Catalogue::load_file(&bad)
-        .expect_err("unknown key")
-        .to_string();
+    std::fs::write(
+        &bad,
+        format!("{HEAD}      - kind: identity\n        github: x\n        color: red\n        source: s\n"),
+    )
+    .expect("write");
+    let err = Catalogue::load_file(&bad).expect_err("unknown key").to_string();
     assert!(err.starts_with(&format!("{}:8:", bad.display())), "{err}");
     assert!(err.contains("`color`"), "{err}");
 
@@ -715,10 +634,7 @@ struct FixtureCommit {
 }
 
 fn fixture(name: &str) -> Vec<FixtureCommit> {
-    let primary = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/provenance"
-    ));
+    let primary = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/provenance"));
     let dir = if primary.is_dir() {
         primary
     } else {
@@ -762,17 +678,14 @@ fn oracle(c: &FixtureCommit) -> Option<(&'static str, Option<String>)> {
         if coauthor && value_lc.ends_with("<noreply@anthropic.com>") {
             let name = value[..value.find('<').unwrap_or(0)].trim();
             found.push(("Claude Code", (name != "Claude").then(|| name.to_owned())));
-        } else if (coauthor && value_lc.ends_with("+claude[bot]@users.noreply.github.com>"))
-            || key == "Claude-Session"
+        } else if (coauthor && value_lc.ends_with("+claude[bot]@users.noreply.github.com>")) || key == "Claude-Session"
         {
             found.push(("Claude Code", None));
         } else if coauthor && value_lc.ends_with("+copilot@users.noreply.github.com>") {
             found.push(("GitHub Copilot", None));
         } else if coauthor && value_lc.ends_with("<cursoragent@cursor.com>") {
             found.push(("Cursor", None));
-        } else if coauthor
-            && (value_lc.ends_with("@aider.chat>") || value_lc.ends_with("@aider.dev>"))
-        {
+        } else if coauthor && (value_lc.ends_with("@aider.chat>") || value_lc.ends_with("@aider.dev>")) {
             let model = value
                 .strip_prefix("aider (")
                 .and_then(|r| r.split(')').next())
@@ -781,10 +694,7 @@ fn oracle(c: &FixtureCommit) -> Option<(&'static str, Option<String>)> {
         }
     }
     if let Some(tool) = ORDER.iter().find(|t| found.iter().any(|(f, _)| f == *t)) {
-        let model = found
-            .iter()
-            .filter(|(f, _)| f == tool)
-            .find_map(|(_, m)| m.clone());
+        let model = found.iter().filter(|(f, _)| f == tool).find_map(|(_, m)| m.clone());
         return Some((tool, model));
     }
     if c.message.contains("🤖 Generated with [Claude Code]") {
@@ -818,9 +728,7 @@ fn check_corpus(name: &str) -> BTreeMap<String, usize> {
                 c.sha, c.author, c.message
             ));
         }
-        *by_tool
-            .entry(got.tool.unwrap_or_else(|| "human".into()))
-            .or_insert(0) += 1;
+        *by_tool.entry(got.tool.unwrap_or_else(|| "human".into())).or_insert(0) += 1;
     }
     eprintln!("{name}: {} commits: {by_tool:?}", commits.len());
     assert!(
@@ -835,27 +743,15 @@ fn check_corpus(name: &str) -> BTreeMap<String, usize> {
 #[test]
 fn basic_memory_corpus_agrees_with_the_oracle() {
     let by_tool = check_corpus("basic-memory.commits.jsonl");
-    assert!(
-        by_tool.get("Claude Code").copied().unwrap_or(0) > 300,
-        "{by_tool:?}"
-    );
-    assert!(
-        by_tool.get("human").copied().unwrap_or(0) > 500,
-        "{by_tool:?}"
-    );
+    assert!(by_tool.get("Claude Code").copied().unwrap_or(0) > 300, "{by_tool:?}");
+    assert!(by_tool.get("human").copied().unwrap_or(0) > 500, "{by_tool:?}");
 }
 
 #[test]
 fn aider_corpus_agrees_with_the_oracle() {
     let by_tool = check_corpus("aider.commits.jsonl");
-    assert!(
-        by_tool.get("Aider").copied().unwrap_or(0) > 1000,
-        "{by_tool:?}"
-    );
-    assert!(
-        by_tool.get("human").copied().unwrap_or(0) > 1000,
-        "{by_tool:?}"
-    );
+    assert!(by_tool.get("Aider").copied().unwrap_or(0) > 1000, "{by_tool:?}");
+    assert!(by_tool.get("human").copied().unwrap_or(0) > 1000, "{by_tool:?}");
 }
 
 mod properties {
@@ -886,15 +782,10 @@ mod properties {
             Just("Assisted-by: Claude:claude-3-opus".to_owned()),
             Just("AI-Assisted: true".to_owned()),
         ];
-        (
-            prose,
-            prop::collection::vec(quoted, 0..3),
-            any::<prop::sample::Index>(),
-        )
-            .prop_map(|(prose, mut lines, at)| {
-                lines.insert(at.index(lines.len() + 1), prose);
-                lines.join("\n")
-            })
+        (prose, prop::collection::vec(quoted, 0..3), any::<prop::sample::Index>()).prop_map(|(prose, mut lines, at)| {
+            lines.insert(at.index(lines.len() + 1), prose);
+            lines.join("\n")
+        })
     }
 
     fn prose_message() -> impl Strategy<Value = String> {

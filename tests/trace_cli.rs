@@ -58,7 +58,10 @@ fn json_contract_with_an_ai_commit_and_a_correction() {
         "pub fn base() {}\npub fn parse(s: &str) -> u32 {\n    s.parse().unwrap()\n}\n",
     );
     let ai = repo.commit(&ai_msg("feat: parse"));
-    repo.write("src/lib.rs", "pub fn base() {}\npub fn parse(s: &str) -> u32 {\n    s.parse().unwrap_or(0)\n}\n// note\n");
+    repo.write(
+        "src/lib.rs",
+        "pub fn base() {}\npub fn parse(s: &str) -> u32 {\n    s.parse().unwrap_or(0)\n}\n// note\n",
+    );
     let fix = repo.commit("fix: no unwrap");
 
     let trace = json(&repo, &["--base", &base]);
@@ -74,10 +77,7 @@ fn json_contract_with_an_ai_commit_and_a_correction() {
     assert_eq!(first["author"]["email"], "dana@example.com");
     assert_eq!(
         first["trailers"],
-        serde_json::json!([[
-            "Co-Authored-By",
-            "Claude Sonnet 4.5 <noreply@anthropic.com>"
-        ]])
+        serde_json::json!([["Co-Authored-By", "Claude Sonnet 4.5 <noreply@anthropic.com>"]])
     );
     assert!(
         first["signals"]
@@ -141,10 +141,7 @@ fn org_signature_files_add_tools() {
     )
     .expect("write");
     assert_eq!(json(&repo, &["--base", &base])["commits"][0]["ai"], false);
-    let trace = json(
-        &repo,
-        &["--base", &base, "--signatures", &org.display().to_string()],
-    );
+    let trace = json(&repo, &["--base", &base, "--signatures", &org.display().to_string()]);
     assert_eq!(trace["commits"][0]["tool"], "Acme Agent");
     // The environment variable does the same.
     let out = aigate(&repo)
@@ -217,9 +214,7 @@ fn merge_commits_and_renames() {
     let mut repo = TempRepo::new();
     repo.write(
         "old.rs",
-        (1..=10)
-            .map(|i| format!("fn f{i}() {{}}\n"))
-            .collect::<String>(),
+        (1..=10).map(|i| format!("fn f{i}() {{}}\n")).collect::<String>(),
     );
     let base = repo.commit("base");
     repo.git(&["checkout", "-q", "-b", "feature"]);
@@ -229,24 +224,15 @@ fn merge_commits_and_renames() {
     repo.git(&["mv", "old.rs", "renamed.rs"]);
     repo.write(
         "renamed.rs",
-        (1..=10)
-            .map(|i| format!("fn f{i}() {{}}\n"))
-            .collect::<String>()
-            + "fn human() {}\n",
+        (1..=10).map(|i| format!("fn f{i}() {{}}\n")).collect::<String>() + "fn human() {}\n",
     );
     repo.commit("human renames");
     repo.merge("feature", "merge feature");
 
     let trace = json(&repo, &["--base", &base]);
     assert_eq!(trace["totals"]["commits"], 3);
-    assert_eq!(
-        file(&trace, "new_file.rs")["ai_lines"],
-        serde_json::json!([[1, 2]])
-    );
-    assert_eq!(
-        file(&trace, "renamed.rs")["ai_lines"],
-        serde_json::json!([])
-    );
+    assert_eq!(file(&trace, "new_file.rs")["ai_lines"], serde_json::json!([[1, 2]]));
+    assert_eq!(file(&trace, "renamed.rs")["ai_lines"], serde_json::json!([]));
     assert_eq!(
         trace["totals"]["added_lines"], 3,
         "two AI lines and the human's one; renamed lines are older"
@@ -290,10 +276,7 @@ fn binary_symlink_submodule_crlf() {
         serde_json::json!([[1, 1]]),
         "a symlink's target is one line"
     );
-    assert_eq!(
-        file(&trace, "crlf.txt")["ai_lines"],
-        serde_json::json!([[3, 3]])
-    );
+    assert_eq!(file(&trace, "crlf.txt")["ai_lines"], serde_json::json!([[3, 3]]));
     assert!(
         trace["files"]
             .as_array()
@@ -316,30 +299,18 @@ fn non_utf8_message_and_path() {
     let mut repo = TempRepo::new();
     repo.write("README", "x\n");
     let base = repo.commit("base");
-    std::fs::write(
-        repo.path()
-            .join(std::ffi::OsStr::from_bytes(b"na\xefve.txt")),
-        "ai\n",
-    )
-    .expect("write");
+    std::fs::write(repo.path().join(std::ffi::OsStr::from_bytes(b"na\xefve.txt")), "ai\n").expect("write");
     repo.git(&["add", "-A"]);
     let msg = repo.path().join(".git/MSG");
     std::fs::write(
         &msg,
-        [
-            b"caf\xe9 without an encoding header\n\n".as_slice(),
-            CLAUDE.as_bytes(),
-        ]
-        .concat(),
+        [b"caf\xe9 without an encoding header\n\n".as_slice(), CLAUDE.as_bytes()].concat(),
     )
     .expect("msg");
     repo.git(&["commit", "-q", "-F", &msg.display().to_string()]);
 
     let trace = json(&repo, &["--base", &base]);
-    assert_eq!(
-        trace["commits"][0]["ai"], true,
-        "trailers survive a lossy message"
-    );
+    assert_eq!(trace["commits"][0]["ai"], true, "trailers survive a lossy message");
     assert_eq!(
         file(&trace, "na\u{fffd}ve.txt")["ai_lines"],
         serde_json::json!([[1, 1]])
@@ -357,10 +328,7 @@ fn a_lone_root_commit_traces_the_whole_history() {
         "the empty tree"
     );
     assert_eq!(trace["commits"][0]["sha"], root.as_str());
-    assert_eq!(
-        file(&trace, "a.rs")["ai_lines"],
-        serde_json::json!([[1, 2]])
-    );
+    assert_eq!(file(&trace, "a.rs")["ai_lines"], serde_json::json!([[1, 2]]));
 }
 
 /// The two shapes CI hands over: a base that moved on after the fork (not an ancestor of head), and GitHub's
@@ -400,10 +368,7 @@ fn moved_base_and_pull_request_merge_commits() {
     repo.merge("feature", "Merge feature into main");
     let trace = json(&repo, &["--base", &main_tip]);
     assert_eq!(trace["totals"]["commits"], 2, "the AI commit and the merge");
-    assert_eq!(
-        file(&trace, "feature.rs")["ai_lines"],
-        serde_json::json!([[1, 2]])
-    );
+    assert_eq!(file(&trace, "feature.rs")["ai_lines"], serde_json::json!([[1, 2]]));
     assert!(
         trace["files"]
             .as_array()
@@ -423,10 +388,7 @@ fn the_chosen_base_is_logged_at_debug_level() {
     repo.git(&["checkout", "-q", "-b", "topic"]);
     repo.write("a", "a\nb\n");
     repo.commit("topic");
-    let out = aigate(&repo)
-        .args(["-vv", "--format", "json"])
-        .output()
-        .expect("run");
+    let out = aigate(&repo).args(["-vv", "--format", "json"]).output().expect("run");
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

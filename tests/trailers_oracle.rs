@@ -19,10 +19,7 @@ struct FixtureCommit {
 /// `../shared/fixtures/provenance` next to the crate; from a git worktree nested deeper (e.g.
 /// `/work/wt/<name>`), the nearest ancestor that has `shared/fixtures/provenance`.
 fn fixture_dir() -> PathBuf {
-    let primary = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/provenance"
-    ));
+    let primary = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/provenance"));
     if primary.is_dir() {
         return primary;
     }
@@ -45,8 +42,7 @@ fn load(name: &str) -> Vec<FixtureCommit> {
     text.lines()
         .enumerate()
         .map(|(i, line)| {
-            serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}:{}: bad JSON: {e}", path.display(), i + 1))
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{}:{}: bad JSON: {e}", path.display(), i + 1))
         })
         .collect()
 }
@@ -82,10 +78,7 @@ fn check_corpus(name: &str) {
         commits.len(),
         mismatches.join("\n")
     );
-    assert!(
-        with_trailers > 50,
-        "{name}: the oracle should exercise trailers"
-    );
+    assert!(with_trailers > 50, "{name}: the oracle should exercise trailers");
 }
 
 #[test]
@@ -154,10 +147,7 @@ impl Git {
              committer A <a@example.org> 0 +0000\n\n{message}"
         );
         let sha = self.run(&["hash-object", "-t", "commit", "-w", "--stdin"], &object);
-        let out = self.run(
-            &["log", "-1", "--format=%(trailers:only,unfold)", sha.trim()],
-            "",
-        );
+        let out = self.run(&["log", "-1", "--format=%(trailers:only,unfold)", sha.trim()], "");
         // `git log` ends the record with one newline of its own.
         out.strip_suffix('\n').unwrap_or(&out).to_owned()
     }
@@ -196,9 +186,7 @@ fn check_against_git(git: &Git, msg: &str) -> Result<(), String> {
     ];
     for (what, ours, theirs) in pairs {
         if ours != theirs {
-            return Err(format!(
-                "{what} on {msg:?}:\n  git:  {theirs:?}\n  ours: {ours:?}"
-            ));
+            return Err(format!("{what} on {msg:?}:\n  git:  {theirs:?}\n  ours: {ours:?}"));
         }
     }
     Ok(())
@@ -266,10 +254,7 @@ fn generated_messages_agree_with_git() {
         panic!("{e}");
     }
     // The generator must reach both sides of the block rules, not only prose.
-    eprintln!(
-        "{} of {cases} generated messages have trailers",
-        with_trailers.get()
-    );
+    eprintln!("{} of {cases} generated messages have trailers", with_trailers.get());
     assert!(
         with_trailers.get() * 10 >= cases,
         "too few generated messages have trailers"

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use super::change::ChangeArgs;
 use aigate::forge::actions;
 use aigate::forge::env::{self as ci, Context, ContextError};
+use aigate::gate::model::{GateReport, Outcome, ScopeMode, Verdict};
+use aigate::gate::run::{CheckOptions, check_traced, error_report};
 use aigate::git::Repo;
 use aigate::ledger::client::{LedgerClient, RunContext, gate_records};
 use aigate::ledger::spool::Spool;
 use aigate::provenance::model::Trace;
-use aigate::gate::model::{Verdict, GateReport, Outcome, ScopeMode};
-use aigate::gate::run::{CheckOptions, check_traced, error_report};
 use aigate::report::{codequality, github, markdown, sarif, terminal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -116,9 +116,13 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         return explain(context, args.format);
     }
     let in_actions = ci::in_github_actions(env);
-    let format = args.format.unwrap_or(if in_actions { Format::Github } else { Format::Text });
+    let format = args
+        .format
+        .unwrap_or(if in_actions { Format::Github } else { Format::Text });
     let policies = if args.policy.is_empty() {
-        std::env::var_os("AIGATE_POLICY").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default()
+        std::env::var_os("AIGATE_POLICY")
+            .map(|v| std::env::split_paths(&v).collect())
+            .unwrap_or_default()
     } else {
         args.policy.clone()
     };
@@ -180,7 +184,8 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
 fn explain(context: Result<Context, ContextError>, format: Option<Format>) -> miette::Result<ExitCode> {
     match context {
         Ok(context) if format == Some(Format::Json) => {
-            let json = serde_json::to_string_pretty(&context).map_err(|e| miette::miette!("cannot serialise the context: {e}"))?;
+            let json = serde_json::to_string_pretty(&context)
+                .map_err(|e| miette::miette!("cannot serialise the context: {e}"))?;
             println!("{json}");
         }
         Ok(context) => print!("{}", context.explain()),
@@ -194,8 +199,11 @@ fn explain(context: Result<Context, ContextError>, format: Option<Format>) -> mi
 
 fn write_outputs(args: &Args, report: &GateReport) -> miette::Result<()> {
     type Render = fn(&GateReport) -> String;
-    let outputs: [(&Option<PathBuf>, Render); 3] =
-        [(&args.sarif, sarif::to_string), (&args.codequality, codequality::to_string), (&args.markdown, markdown::to_string)];
+    let outputs: [(&Option<PathBuf>, Render); 3] = [
+        (&args.sarif, sarif::to_string),
+        (&args.codequality, codequality::to_string),
+        (&args.markdown, markdown::to_string),
+    ];
     for (path, render) in outputs {
         if let Some(path) = path {
             write(path, &render(report))?;
@@ -206,26 +214,38 @@ fn write_outputs(args: &Args, report: &GateReport) -> miette::Result<()> {
 
 fn write(path: &Path, text: &str) -> miette::Result<()> {
     std::fs::write(path, text).map_err(|e| {
-        miette::miette!(help = "check that the directory exists and is writable", "cannot write {}: {e}", path.display())
+        miette::miette!(
+            help = "check that the directory exists and is writable",
+            "cannot write {}: {e}",
+            path.display()
+        )
     })
 }
 
 /// Posts the run to the ledger (or spools it). The verdict does not depend on it unless
 /// `--ledger-required`, which turns an undelivered record into "could not decide".
 fn record(url: &str, args: &Args, report: &mut GateReport, trace: &Trace, context: &Context) {
-    let root = Repo::discover(&args.change.repo).map(|r| r.path()).unwrap_or_else(|_| args.change.repo.clone());
+    let root = Repo::discover(&args.change.repo)
+        .map(|r| r.path())
+        .unwrap_or_else(|_| args.change.repo.clone());
     let ctx = RunContext {
         repo: context.repo.clone().unwrap_or_else(|| {
-            root.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default()
+            root.canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_default()
         }),
         forge: match context.forge {
             ci::Forge::None => None,
-            forge => serde_json::to_value(forge).ok().and_then(|v| v.as_str().map(String::from)),
+            forge => serde_json::to_value(forge)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from)),
         },
         change_number: context.pr,
     };
     let (run, corrections) = gate_records(report, &ctx, trace);
-    let delivery = LedgerClient::from_env(url).and_then(|client| client.deliver_blocking(&Spool::in_repo(&root), run, corrections));
+    let delivery = LedgerClient::from_env(url)
+        .and_then(|client| client.deliver_blocking(&Spool::in_repo(&root), run, corrections));
     let (line, delivered) = match delivery {
         Ok(d) => {
             let ok = d.spooled == 0 && d.rejected.is_empty();

@@ -110,7 +110,10 @@ pub struct RecordArgs {
 }
 
 pub fn run(cmd: Command) -> miette::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().into_diagnostic()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .into_diagnostic()?;
     runtime.block_on(async move {
         match cmd {
             Command::Serve { db, listen } => serve(&db.database, &listen).await,
@@ -135,14 +138,19 @@ async fn serve(database: &str, listen: &str) -> miette::Result<ExitCode> {
     let addr = listener.local_addr().into_diagnostic()?;
     println!("aigate ledger listening on http://{addr}");
     tracing::info!("ledger database: {database}");
-    server::serve(Arc::new(store), Limits::default(), listener).await.into_diagnostic()?;
+    server::serve(Arc::new(store), Limits::default(), listener)
+        .await
+        .into_diagnostic()?;
     Ok(ExitCode::from(EXIT_PASS))
 }
 
 async fn create_token(database: &str, role: Role, label: Option<String>) -> miette::Result<ExitCode> {
     let store = open(database).await?;
     let t = token::generate().map_err(|e| miette!("no randomness for a token: {e}"))?;
-    store.insert_token(&token::hash(&t), role, label.as_deref(), &now()).await.into_diagnostic()?;
+    store
+        .insert_token(&token::hash(&t), role, label.as_deref(), &now())
+        .await
+        .into_diagnostic()?;
     println!("created a {role} token; it is shown only now:");
     println!("{t}");
     Ok(ExitCode::from(EXIT_PASS))
@@ -166,7 +174,10 @@ fn spool_for(remote: &Remote) -> Spool {
     if let Some(dir) = &remote.spool {
         return Spool::new(dir);
     }
-    let root = gix::discover(".").ok().and_then(|r| r.workdir().map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("."));
+    let root = gix::discover(".")
+        .ok()
+        .and_then(|r| r.workdir().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
     Spool::in_repo(&root)
 }
 
@@ -175,7 +186,12 @@ async fn flush(remote: &Remote) -> miette::Result<ExitCode> {
     let spool = spool_for(remote);
     let delivery = client.flush(&spool).await.into_diagnostic()?;
     let left = spool.list().into_diagnostic()?.len();
-    println!("ledger flush: sent {}, {} still spooled in {}", delivery.sent, left, spool.dir().display());
+    println!(
+        "ledger flush: sent {}, {} still spooled in {}",
+        delivery.sent,
+        left,
+        spool.dir().display()
+    );
     for r in &delivery.rejected {
         eprintln!("refused: {r}");
     }
@@ -189,7 +205,9 @@ async fn flush(remote: &Remote) -> miette::Result<ExitCode> {
 fn text(inline: Option<String>, file: Option<PathBuf>, what: &str) -> miette::Result<String> {
     match (inline, file) {
         (Some(t), _) => Ok(t),
-        (None, Some(f)) => std::fs::read_to_string(&f).into_diagnostic().wrap_err_with(|| format!("could not read --{what}-file {}", f.display())),
+        (None, Some(f)) => std::fs::read_to_string(&f)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("could not read --{what}-file {}", f.display())),
         (None, None) => Err(miette!("give --{what}, --{what}-file or --commit")),
     }
 }
@@ -197,24 +215,41 @@ fn text(inline: Option<String>, file: Option<PathBuf>, what: &str) -> miette::Re
 /// The lines `commit` changed in `path`: the file at its parent and at the commit, minus the
 /// lines the two share at the start and the end.
 fn changed_by_commit(commit: &str, path: &str) -> miette::Result<(String, String)> {
-    let repo = gix::discover(".").into_diagnostic().wrap_err("--commit needs to run inside a git repository")?;
+    let repo = gix::discover(".")
+        .into_diagnostic()
+        .wrap_err("--commit needs to run inside a git repository")?;
     let blob = |spec: String| -> Option<String> {
         let id = repo.rev_parse_single(spec.as_str()).ok()?;
         let object = id.object().ok()?;
         Some(String::from_utf8_lossy(&object.data).into_owned())
     };
-    let after = blob(format!("{commit}:{path}")).ok_or_else(|| miette!("`{path}` does not exist at commit {commit}"))?;
+    let after =
+        blob(format!("{commit}:{path}")).ok_or_else(|| miette!("`{path}` does not exist at commit {commit}"))?;
     let before = blob(format!("{commit}^:{path}")).unwrap_or_default();
-    let (b, a): (Vec<&str>, Vec<&str>) = (before.split_inclusive('\n').collect(), after.split_inclusive('\n').collect());
+    let (b, a): (Vec<&str>, Vec<&str>) = (
+        before.split_inclusive('\n').collect(),
+        after.split_inclusive('\n').collect(),
+    );
     let prefix = b.iter().zip(&a).take_while(|(x, y)| x == y).count();
-    let suffix = b[prefix..].iter().rev().zip(a[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
-    Ok((b[prefix..b.len() - suffix].concat(), a[prefix..a.len() - suffix].concat()))
+    let suffix = b[prefix..]
+        .iter()
+        .rev()
+        .zip(a[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    Ok((
+        b[prefix..b.len() - suffix].concat(),
+        a[prefix..a.len() - suffix].concat(),
+    ))
 }
 
 async fn record(args: RecordArgs) -> miette::Result<ExitCode> {
     let (before, after) = match &args.commit {
         Some(commit) => changed_by_commit(commit, &args.path)?,
-        None => (text(args.before, args.before_file, "before")?, text(args.after, args.after_file, "after")?),
+        None => (
+            text(args.before, args.before_file, "before")?,
+            text(args.after, args.after_file, "after")?,
+        ),
     };
     let correction = with_content_key(
         CorrectionSubmission {
@@ -239,13 +274,18 @@ async fn record(args: RecordArgs) -> miette::Result<ExitCode> {
         Ok(written) => {
             for w in written.records {
                 let state = if w.created { "recorded" } else { "already recorded" };
-                println!("{state}: correction {} (fingerprint {})", w.record.id, w.record.fingerprint);
+                println!(
+                    "{state}: correction {} (fingerprint {})",
+                    w.record.id, w.record.fingerprint
+                );
             }
             Ok(ExitCode::from(EXIT_PASS))
         }
         Err(e) if e.is_transient() => {
             let spool = spool_for(&args.remote);
-            let file = spool.put(&aigate::ledger::spool::SpoolItem::Correction(correction)).into_diagnostic()?;
+            let file = spool
+                .put(&aigate::ledger::spool::SpoolItem::Correction(correction))
+                .into_diagnostic()?;
             println!("spooled: {} ({e}); send it with `aigate ledger flush`", file.display());
             Ok(ExitCode::from(EXIT_PASS))
         }

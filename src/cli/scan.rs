@@ -79,10 +79,8 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     let bar = (std::io::stderr().is_terminal() && targets.len() > 500).then(|| {
         let bar = indicatif::ProgressBar::new(targets.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} scanning {pos}/{len} files {wide_bar} {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template("{spinner} scanning {pos}/{len} files {wide_bar} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
@@ -99,8 +97,8 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
 
     let output = match args.format {
         Format::Json => {
-            let mut json = serde_json::to_string_pretty(&report)
-                .map_err(|e| miette::miette!("cannot write JSON: {e}"))?;
+            let mut json =
+                serde_json::to_string_pretty(&report).map_err(|e| miette::miette!("cannot write JSON: {e}"))?;
             json.push('\n');
             json
         }
@@ -108,19 +106,13 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     };
     // A closed pipe (`aigate scan | head`) is not an error; the exit code still tells the verdict.
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
+    if let Err(e) = stdout.write_all(output.as_bytes()).and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(miette::miette!("cannot write the report to stdout: {e}"));
     }
     let blocked = report.findings.iter().any(Finding::blocks);
-    Ok(ExitCode::from(if blocked {
-        EXIT_BLOCKED
-    } else {
-        EXIT_PASS
-    }))
+    Ok(ExitCode::from(if blocked { EXIT_BLOCKED } else { EXIT_PASS }))
 }
 
 /// rustc-style diagnostics with a numbered source snippet, then a one-line summary.
@@ -140,11 +132,7 @@ fn render_text(report: &ScanReport, invariants: &[Invariant]) -> String {
         let _ = writeln!(out, "{label}[{}]: {}", f.rule_id, f.message);
         let width = f.end.line.to_string().len().max(2);
         let pad = " ".repeat(width);
-        let _ = writeln!(
-            out,
-            "{pad}--> {}:{}:{}",
-            f.path, f.start.line, f.start.column
-        );
+        let _ = writeln!(out, "{pad}--> {}:{}:{}", f.path, f.start.line, f.start.column);
         if let Some(text) = text.as_deref() {
             let lines: Vec<&str> = text.lines().collect();
             let _ = writeln!(out, "{pad} |");
@@ -157,18 +145,10 @@ fn render_text(report: &ScanReport, invariants: &[Invariant]) -> String {
                 let _ = writeln!(out, "{n:>width$} | {line}");
                 let len = line.chars().count() as u32;
                 let from = if n == f.start.line { f.start.column } else { 1 };
-                let to = if n == f.end.line {
-                    f.end.column
-                } else {
-                    len + 1
-                };
+                let to = if n == f.end.line { f.end.column } else { len + 1 };
                 if to > from {
                     let caret_pad = " ".repeat(from as usize - 1);
-                    let _ = writeln!(
-                        out,
-                        "{pad} | {caret_pad}{}",
-                        "^".repeat((to - from) as usize)
-                    );
+                    let _ = writeln!(out, "{pad} | {caret_pad}{}", "^".repeat((to - from) as usize));
                 }
             }
             let _ = writeln!(out, "{pad} |");
@@ -199,11 +179,7 @@ fn render_text(report: &ScanReport, invariants: &[Invariant]) -> String {
 }
 
 fn summary(report: &ScanReport) -> String {
-    let open: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.waived.is_none())
-        .collect();
+    let open: Vec<&Finding> = report.findings.iter().filter(|f| f.waived.is_none()).collect();
     let waived = report.findings.len() - open.len();
     let count = |s: Severity| open.iter().filter(|f| f.severity == s).count();
     let mut parts = Vec::new();
@@ -217,11 +193,7 @@ fn summary(report: &ScanReport) -> String {
         if n > 0 {
             parts.push(format!(
                 "{n} {name}{}",
-                if n == 1 || sev == Severity::Info {
-                    ""
-                } else {
-                    "s"
-                }
+                if n == 1 || sev == Severity::Info { "" } else { "s" }
             ));
         }
     }

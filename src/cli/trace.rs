@@ -51,9 +51,7 @@ impl From<ProvenanceError> for TraceFailure {
     fn from(err: ProvenanceError) -> Self {
         let ProvenanceError::Git(git) = &err;
         let help = match git {
-            GitError::NotARepository { .. } => {
-                "run aigate inside a git repository, or pass --repo PATH"
-            }
+            GitError::NotARepository { .. } => "run aigate inside a git repository, or pass --repo PATH",
             GitError::UnknownRevision { .. } | GitError::NotACommit { .. } => {
                 "check --base/--head; in CI, fetch the base branch (e.g. `git fetch origin main`)"
             }
@@ -72,10 +70,14 @@ impl From<ProvenanceError> for TraceFailure {
 
 pub fn run(args: Args) -> miette::Result<ExitCode> {
     let catalogue = load_catalogue(&args.change.signatures)?;
-    let repo =
-        Repo::discover(&args.change.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
-    let traced =
-        trace(&repo, args.change.base.as_deref(), args.change.head.as_deref().unwrap_or("HEAD"), &catalogue).map_err(TraceFailure::from)?;
+    let repo = Repo::discover(&args.change.repo).map_err(|e| TraceFailure::from(ProvenanceError::from(e)))?;
+    let traced = trace(
+        &repo,
+        args.change.base.as_deref(),
+        args.change.head.as_deref().unwrap_or("HEAD"),
+        &catalogue,
+    )
+    .map_err(TraceFailure::from)?;
     let out = match args.format {
         Format::Json => {
             serde_json::to_string_pretty(&traced.trace).map_err(|e| TraceFailure {
@@ -91,11 +93,9 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
 
 /// The built-in catalogue plus the organisation's files.
 fn load_catalogue(files: &[PathBuf]) -> Result<Catalogue, TraceFailure> {
-    let invalid = |e: &dyn std::fmt::Display| {
-        TraceFailure {
+    let invalid = |e: &dyn std::fmt::Display| TraceFailure {
         message: e.to_string(),
         help: Some("fix the signature file (see rules/signatures.yaml for the format) or drop --signatures".into()),
-    }
     };
     let mut catalogue = Catalogue::builtin().map_err(|e| invalid(&e))?;
     for file in files {
@@ -139,18 +139,9 @@ fn render_text(trace: &Trace, choice: &BaseChoice) -> String {
         };
         // The first signal is the catalogue's strongest evidence.
         let signal = c.signals.first().map(|sig| format!("  [{}]", sig.detail));
-        let _ = writeln!(
-            s,
-            "  {}  {who}{}",
-            short(&c.sha),
-            signal.unwrap_or_default()
-        );
+        let _ = writeln!(s, "  {}  {who}{}", short(&c.sha), signal.unwrap_or_default());
     }
-    let with_ai: Vec<_> = trace
-        .files
-        .iter()
-        .filter(|f| !f.ai_lines.is_empty())
-        .collect();
+    let with_ai: Vec<_> = trace.files.iter().filter(|f| !f.ai_lines.is_empty()).collect();
     let _ = writeln!(
         s,
         "\nAI lines at head ({} of {} changed files):",
@@ -164,13 +155,7 @@ fn render_text(trace: &Trace, choice: &BaseChoice) -> String {
         let ranges: Vec<String> = f
             .ai_lines
             .iter()
-            .map(|&[a, b]| {
-                if a == b {
-                    a.to_string()
-                } else {
-                    format!("{a}-{b}")
-                }
-            })
+            .map(|&[a, b]| if a == b { a.to_string() } else { format!("{a}-{b}") })
             .collect();
         let _ = writeln!(s, "  {}: {}", f.path, ranges.join(", "));
     }

@@ -108,7 +108,10 @@ pub enum Per {
 
 impl DiffSpec {
     pub fn new(detector: Detector) -> DiffSpec {
-        DiffSpec { detector, compiled: Cached::default() }
+        DiffSpec {
+            detector,
+            compiled: Cached::default(),
+        }
     }
 
     /// Compiles the detector's options; the engine calls this when it loads the rule.
@@ -117,13 +120,20 @@ impl DiffSpec {
     }
 
     fn compiled(&self) -> Result<&Compiled, String> {
-        self.compiled.get_or_init(|| self.compile()).as_ref().map_err(Clone::clone)
+        self.compiled
+            .get_or_init(|| self.compile())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn compile(&self) -> Result<Compiled, String> {
         Ok(match &self.detector {
             Detector::SuppressionAdded { allow } => Compiled::Suppressions(suppressions::compile_allow(allow)?),
-            Detector::SecretAdded { names, entropy, min_length } => {
+            Detector::SecretAdded {
+                names,
+                entropy,
+                min_length,
+            } => {
                 if !(0.0..=8.0).contains(entropy) || *min_length == 0 {
                     return Err(format!(
                         "secret-added: entropy must be between 0 and 8 bits per char (got {entropy}) and min-length above 0 (got {min_length})"
@@ -142,7 +152,9 @@ impl DiffSpec {
 /// Runs one `diff` invariant on a file (`base` is the file at the change's base, if any).
 pub fn check(spec: &DiffSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
     // Invalid options are reported by `validate` at load time; such a rule finds nothing.
-    let Ok(compiled) = spec.compiled() else { return Vec::new() };
+    let Ok(compiled) = spec.compiled() else {
+        return Vec::new();
+    };
     // Every detector is about a change: an unchanged file has none.
     if base.is_some_and(|b| b.text == head.text) {
         return Vec::new();
@@ -154,9 +166,12 @@ pub fn check(spec: &DiffSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_
             base.map_or_else(Vec::new, |base| assertions::check(*per, head, base))
         }
         (Detector::SuppressionAdded { .. }, Compiled::Suppressions(allow)) => suppressions::check(allow, head, base),
-        (Detector::SecretAdded { min_length, entropy, .. }, Compiled::Secrets(named)) => {
-            secrets::check(named, *min_length, *entropy, head, base)
-        }
+        (
+            Detector::SecretAdded {
+                min_length, entropy, ..
+            },
+            Compiled::Secrets(named),
+        ) => secrets::check(named, *min_length, *entropy, head, base),
         (Detector::DependencyAdded { .. }, Compiled::Dependencies(allow)) => deps::check(allow, head, base),
         _ => Vec::new(),
     }

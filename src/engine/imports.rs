@@ -92,7 +92,12 @@ fn module_set(what: &str, patterns: &[String]) -> Result<RegexSet, String> {
 
 impl ImportsSpec {
     pub fn new(from: Vec<String>, forbid: Vec<String>, allow: Vec<String>) -> ImportsSpec {
-        ImportsSpec { from, forbid, allow, compiled: Cached::default() }
+        ImportsSpec {
+            from,
+            forbid,
+            allow,
+            compiled: Cached::default(),
+        }
     }
 
     /// Compiles the globs and patterns; the engine calls this when it loads the rule.
@@ -104,7 +109,10 @@ impl ImportsSpec {
     }
 
     fn compiled(&self) -> Result<&Compiled, String> {
-        self.compiled.get_or_init(|| self.compile()).as_ref().map_err(Clone::clone)
+        self.compiled
+            .get_or_init(|| self.compile())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn compile(&self) -> Result<Compiled, String> {
@@ -117,7 +125,9 @@ impl ImportsSpec {
             from.add(glob);
         }
         Ok(Compiled {
-            from: from.build().map_err(|e| format!("imports: invalid `from` globs: {e}"))?,
+            from: from
+                .build()
+                .map_err(|e| format!("imports: invalid `from` globs: {e}"))?,
             forbid: module_set("forbid", &self.forbid)?,
             allow: module_set("allow", &self.allow)?,
             needles: self.forbid.iter().map(|p| needle(p)).collect(),
@@ -128,20 +138,25 @@ impl ImportsSpec {
 /// Runs one `imports` invariant on a file (`base` is the file at the change's base, if any).
 pub fn check(spec: &ImportsSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
     let _ = base;
-    let (Some(lang), Ok(compiled)) = (head.lang, spec.compiled()) else { return Vec::new() };
+    let (Some(lang), Ok(compiled)) = (head.lang, spec.compiled()) else {
+        return Vec::new();
+    };
     if !spec.from.is_empty() && !compiled.from.is_match(head.path) {
         return Vec::new();
     }
     // Cheap exit before parsing: no forbidden module is even mentioned.
     if let Some(needles) = &compiled.needles
-        && !needles.iter().any(|n| head.text.contains(n.as_str()) || head.path.contains(n.as_str()))
+        && !needles
+            .iter()
+            .any(|n| head.text.contains(n.as_str()) || head.path.contains(n.as_str()))
     {
         return Vec::new();
     }
     let mut hits: Vec<Hit> = Vec::new();
     for import in extract::imports(head.text, lang, head.path) {
-        let candidates: Vec<&str> =
-            std::iter::once(import.written.as_str()).chain(import.resolved.as_deref()).collect();
+        let candidates: Vec<&str> = std::iter::once(import.written.as_str())
+            .chain(import.resolved.as_deref())
+            .collect();
         let forbidden = candidates.iter().find_map(|c| compiled.forbid.matches(c).iter().next());
         let Some(index) = forbidden else { continue };
         if candidates.iter().any(|c| compiled.allow.is_match(c)) {
@@ -149,10 +164,17 @@ pub fn check(spec: &ImportsSpec, head: &SourceFile<'_>, base: Option<&SourceFile
         }
         let start = Position::at_byte(head.text, import.at.start);
         let detail = format!("imports `{}`, forbidden by `{}`", import.written, spec.forbid[index]);
-        if hits.iter().any(|h| h.start == start && h.detail.as_deref() == Some(detail.as_str())) {
+        if hits
+            .iter()
+            .any(|h| h.start == start && h.detail.as_deref() == Some(detail.as_str()))
+        {
             continue;
         }
-        hits.push(Hit { start, end: Position::at_byte(head.text, import.at.end), detail: Some(detail) });
+        hits.push(Hit {
+            start,
+            end: Position::at_byte(head.text, import.at.end),
+            detail: Some(detail),
+        });
     }
     hits
 }

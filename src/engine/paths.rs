@@ -75,7 +75,10 @@ impl PathsSpec {
     }
 
     fn globs(&self) -> Result<&GlobSet, String> {
-        self.compiled.get_or_init(|| self.compile()).as_ref().map_err(Clone::clone)
+        self.compiled
+            .get_or_init(|| self.compile())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn compile(&self) -> Result<GlobSet, String> {
@@ -100,7 +103,9 @@ fn change_of(head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Option<Cha
 
 /// Runs one `paths` invariant on a file (`base` is the file at the change's base, if any).
 pub fn check(spec: &PathsSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
-    let Some(change) = change_of(head, base) else { return Vec::new() };
+    let Some(change) = change_of(head, base) else {
+        return Vec::new();
+    };
     if !spec.changes.contains(&change) {
         return Vec::new();
     }
@@ -110,8 +115,9 @@ pub fn check(spec: &PathsSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'
     if let Some(base) = base.filter(|b| b.path != head.path) {
         candidates.push(base.path);
     }
-    let Some((path, index)) =
-        candidates.iter().find_map(|p| globs.matches(p.trim_start_matches("./")).first().map(|&i| (*p, i)))
+    let Some((path, index)) = candidates
+        .iter()
+        .find_map(|p| globs.matches(p.trim_start_matches("./")).first().map(|&i| (*p, i)))
     else {
         return Vec::new();
     };
@@ -119,9 +125,16 @@ pub fn check(spec: &PathsSpec, head: &SourceFile<'_>, base: Option<&SourceFile<'
     let end = Position::at_byte(head.text, first_line.trim_end_matches('\r').len());
     let detail = match (change, base) {
         (Change::Renamed, Some(b)) => {
-            format!("renamed `{}` to `{}` (protected by `{}`)", b.path, head.path, spec.protect[index])
+            format!(
+                "renamed `{}` to `{}` (protected by `{}`)",
+                b.path, head.path, spec.protect[index]
+            )
         }
         _ => format!("{} `{path}` (protected by `{}`)", change.verb(), spec.protect[index]),
     };
-    vec![Hit { start: Position { line: 1, column: 1 }, end, detail: Some(detail) }]
+    vec![Hit {
+        start: Position { line: 1, column: 1 },
+        end,
+        detail: Some(detail),
+    }]
 }

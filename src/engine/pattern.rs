@@ -39,26 +39,20 @@ pub(crate) fn compile(doc: Value, lang: Lang) -> Result<PatternCheck, PatternErr
         });
     };
     // ast-grep's own name for the language (aigate accepts a few more aliases).
-    map.insert(
-        Value::String("language".into()),
-        Value::String(lang.name().into()),
-    );
+    map.insert(Value::String("language".into()), Value::String(lang.name().into()));
     let rule_value = map.get(&Value::String("rule".into())).cloned();
     let utils_value = map.get(&Value::String("utils".into())).cloned();
-    let serial =
-        SerializableRuleConfig::<SupportLang>::deserialize(Value::Map(map)).map_err(|e| {
-            let message = e.to_string();
-            let subkey = quoted(&message);
-            let key = top_key_of(subkey.as_deref());
-            PatternError {
-                key,
-                subkey: subkey.filter(|s| s != key),
-                message,
-                help:
-                    "see ast-grep's rule reference: https://ast-grep.github.io/reference/rule.html"
-                        .into(),
-            }
-        })?;
+    let serial = SerializableRuleConfig::<SupportLang>::deserialize(Value::Map(map)).map_err(|e| {
+        let message = e.to_string();
+        let subkey = quoted(&message);
+        let key = top_key_of(subkey.as_deref());
+        PatternError {
+            key,
+            subkey: subkey.filter(|s| s != key),
+            message,
+            help: "see ast-grep's rule reference: https://ast-grep.github.io/reference/rule.html".into(),
+        }
+    })?;
     let has_transform = serial.transform.is_some();
     let message = serial.message.clone();
     let rule = RuleConfig::try_from(serial, &Default::default()).map_err(config_error)?;
@@ -119,9 +113,7 @@ fn config_error(e: ast_grep_config::RuleConfigError) -> PatternError {
     .find(|(needle, _)| message.contains(needle))
     .map(|(_, k)| k.to_string());
     let help = match &e {
-        E::MissingPotentialKinds => {
-            "add a `kind:` or a `pattern:` so the rule knows which nodes to look at"
-        }
+        E::MissingPotentialKinds => "add a `kind:` or a `pattern:` so the rule knows which nodes to look at",
         E::Fixer(_) => "check the `fix` template and its meta-variables",
         _ => "see ast-grep's rule reference: https://ast-grep.github.io/reference/rule.html",
     };

@@ -83,29 +83,19 @@ pub(crate) fn need_of_rule(rule: &Value, utils: Option<&Value>, depth: usize) ->
             },
             "inside" | "has" | "follows" | "precedes" => need_of_rule(value, utils, depth),
             "all" => match value {
-                Value::Seq(items) => Need::all(
-                    items
-                        .iter()
-                        .map(|r| need_of_rule(r, utils, depth))
-                        .collect(),
-                ),
+                Value::Seq(items) => Need::all(items.iter().map(|r| need_of_rule(r, utils, depth)).collect()),
                 _ => Need::Always,
             },
             "any" => match value {
-                Value::Seq(items) => Need::any(
-                    items
-                        .iter()
-                        .map(|r| need_of_rule(r, utils, depth))
-                        .collect(),
-                ),
+                Value::Seq(items) => Need::any(items.iter().map(|r| need_of_rule(r, utils, depth)).collect()),
                 _ => Need::Always,
             },
             "matches" => match (value, utils) {
-                (Value::String(name), Some(Value::Map(utils))) if depth < MAX_UTIL_DEPTH => utils
-                    .get(&Value::String(name.clone()))
-                    .map_or(Need::Always, |util| {
+                (Value::String(name), Some(Value::Map(utils))) if depth < MAX_UTIL_DEPTH => {
+                    utils.get(&Value::String(name.clone())).map_or(Need::Always, |util| {
                         need_of_rule(util, Some(&Value::Map(utils.clone())), depth + 1)
-                    }),
+                    })
+                }
                 _ => Need::Always,
             },
             // kind, not, nthChild, range, stopBy, field: nothing textual is required.
@@ -141,11 +131,7 @@ pub(crate) fn pattern_words(pattern: &str) -> Need {
                 chars.next();
             }
             let word = &pattern[start..end];
-            if word.len() >= 2
-                && !words
-                    .iter()
-                    .any(|w: &Need| *w == Need::Word(word.to_string()))
-            {
+            if word.len() >= 2 && !words.iter().any(|w: &Need| *w == Need::Word(word.to_string())) {
                 words.push(Need::Word(word.to_string()));
             }
         }
@@ -211,11 +197,7 @@ impl Prefilter {
                     .map_err(|e| format!("cannot build the prefilter: {e}"))?,
             )
         };
-        Ok(Prefilter {
-            matcher,
-            words,
-            index,
-        })
+        Ok(Prefilter { matcher, words, index })
     }
 
     /// Which of the words occur in `text`, anywhere and as whole words.
@@ -254,10 +236,8 @@ fn is_word_char(c: char) -> bool {
 /// `expected`) cannot be it.
 fn whole_word(text: &str, start: usize, end: usize) -> bool {
     let word = &text[start..end];
-    let glued_before = word.starts_with(is_word_char)
-        && text[..start].chars().next_back().is_some_and(is_word_char);
-    let glued_after =
-        word.ends_with(is_word_char) && text[end..].chars().next().is_some_and(is_word_char);
+    let glued_before = word.starts_with(is_word_char) && text[..start].chars().next_back().is_some_and(is_word_char);
+    let glued_after = word.ends_with(is_word_char) && text[end..].chars().next().is_some_and(is_word_char);
     !glued_before && !glued_after
 }
 
@@ -273,13 +253,9 @@ impl Present<'_> {
     pub(crate) fn allows(&self, need: &Need) -> bool {
         // A word the prefilter was not built with is treated as present (never skip wrongly).
         need.holds(&|w, as_word| {
-            self.index.get(w).is_none_or(|&i| {
-                if as_word {
-                    self.whole[i]
-                } else {
-                    self.anywhere[i]
-                }
-            })
+            self.index
+                .get(w)
+                .is_none_or(|&i| if as_word { self.whole[i] } else { self.anywhere[i] })
         })
     }
 }
@@ -294,10 +270,7 @@ mod tests {
 
     #[test]
     fn pattern_words_skip_metavariables() {
-        assert_eq!(
-            pattern_words("$A.unwrap($$$ARGS)"),
-            Need::Word("unwrap".into()),
-        );
+        assert_eq!(pattern_words("$A.unwrap($$$ARGS)"), Need::Word("unwrap".into()),);
         assert_eq!(pattern_words("$X"), Need::Always);
         assert_eq!(
             pattern_words("subprocess.run($$$, shell=True)"),
@@ -327,43 +300,26 @@ mod tests {
         assert_eq!(need_of_rule(&r, None, 0), Need::Always);
         let utils = yaml("is-unwrap: {pattern: $X.unwrap()}");
         let r = yaml("matches: is-unwrap");
-        assert_eq!(
-            need_of_rule(&r, Some(&utils), 0),
-            Need::Word("unwrap".into())
-        );
+        assert_eq!(need_of_rule(&r, Some(&utils), 0), Need::Word("unwrap".into()));
         let r = yaml("not: {pattern: foo}\nkind: identifier");
         assert_eq!(need_of_rule(&r, None, 0), Need::Always);
         let r = yaml("kind: identifier\nregex: ^(password|secret)_");
         assert_eq!(
             need_of_rule(&r, None, 0),
-            Need::Any(vec![
-                Need::Text("password_".into()),
-                Need::Text("secret_".into())
-            ])
+            Need::Any(vec![Need::Text("password_".into()), Need::Text("secret_".into())])
         );
     }
 
     #[test]
     fn regex_words_are_conservative() {
         assert_eq!(regex_words("^Deprecated"), Need::Text("Deprecated".into()));
-        assert_eq!(
-            regex_words("a*b"),
-            Need::Always,
-            "may start with `b`: too short to use"
-        );
+        assert_eq!(regex_words("a*b"), Need::Always, "may start with `b`: too short to use");
         assert_eq!(regex_words(".*foo"), Need::Always, "no prefix literal");
         match regex_words("(?i)eval") {
-            Need::Any(v) => assert!(
-                v.len() == 16 && v.contains(&Need::Text("EvAl".into())),
-                "{v:?}"
-            ),
+            Need::Any(v) => assert!(v.len() == 16 && v.contains(&Need::Text("EvAl".into())), "{v:?}"),
             other => panic!("case variants expected, got {other:?}"),
         }
-        assert_eq!(
-            regex_words("(?i)password_hash"),
-            Need::Always,
-            "too many case variants"
-        );
+        assert_eq!(regex_words("(?i)password_hash"), Need::Always, "too many case variants");
         assert_eq!(regex_words("(unclosed"), Need::Always);
     }
 

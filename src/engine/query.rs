@@ -26,24 +26,18 @@ pub(crate) struct QueryError {
     pub help: String,
 }
 
-pub(crate) fn compile(
-    lang: Lang,
-    source: &str,
-    capture: Option<&str>,
-) -> Result<QueryCheck, QueryError> {
+pub(crate) fn compile(lang: Lang, source: &str, capture: Option<&str>) -> Result<QueryCheck, QueryError> {
     let ts_lang = lang.ast_grep().get_ts_language();
     let query = Query::new(&ts_lang, source).map_err(|e| QueryError {
         row: Some(e.row as u32),
         column: e.column as u32,
         in_capture: false,
         message: format!("invalid {lang} query ({:?}): {}", e.kind, e.message.trim()),
-        help: "check the node kinds and fields against the grammar (`tree-sitter parse`, or ast-grep's playground)".into(),
+        help: "check the node kinds and fields against the grammar (`tree-sitter parse`, or ast-grep's playground)"
+            .into(),
     })?;
     for i in 0..query.pattern_count() {
-        let general = query
-            .general_predicates(i)
-            .first()
-            .map(|p| p.operator.to_string());
+        let general = query.general_predicates(i).first().map(|p| p.operator.to_string());
         let property = query
             .property_predicates(i)
             .first()
@@ -54,23 +48,20 @@ pub(crate) fn compile(
                 column: 0,
                 in_capture: false,
                 message: format!("unsupported predicate `#{operator}`"),
-                help: "aigate honours #eq?, #not-eq?, #match?, #not-match?, #any-of?, #not-any-of? (and their any- forms)"
-                    .into(),
+                help:
+                    "aigate honours #eq?, #not-eq?, #match?, #not-match?, #any-of?, #not-any-of? (and their any- forms)"
+                        .into(),
             });
         }
     }
     let capture = match capture {
-        Some(name) => Some(
-            query
-                .capture_index_for_name(name)
-                .ok_or_else(|| QueryError {
-                    row: None,
-                    column: 0,
-                    in_capture: true,
-                    message: format!("the query has no capture `@{name}`"),
-                    help: format!("captures of this query: {}", names(&query)),
-                })?,
-        ),
+        Some(name) => Some(query.capture_index_for_name(name).ok_or_else(|| QueryError {
+            row: None,
+            column: 0,
+            in_capture: true,
+            message: format!("the query has no capture `@{name}`"),
+            help: format!("captures of this query: {}", names(&query)),
+        })?),
         None => query.capture_index_for_name("match"),
     };
     if query.capture_names().is_empty() {
@@ -102,11 +93,7 @@ impl QueryCheck {
         let mut matches = cursor.matches(&self.query, root, text.as_bytes());
         while let Some(m) = matches.next() {
             let node = match self.capture {
-                Some(index) => m
-                    .captures()
-                    .iter()
-                    .find(|c| c.index == index)
-                    .map(|c| c.node),
+                Some(index) => m.captures().iter().find(|c| c.index == index).map(|c| c.node),
                 None => m.captures().first().map(|c| c.node),
             };
             if let Some(node) = node {

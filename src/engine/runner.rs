@@ -50,8 +50,6 @@ pub struct FileOutcome {
 
 /// tree-sitter's query cursor tracks match depth in 16 bits: deeper trees give wrong results.
 const MAX_QUERY_DEPTH: usize = 65_000;
-/// syn (the `rust` kind) recurses once per nesting level; beyond this it could exhaust the stack.
-const MAX_SYN_NESTING: usize = 2_000;
 
 /// The rules of one language that need a syntax tree.
 #[derive(Default)]
@@ -84,14 +82,8 @@ impl Engine {
     }
 
     /// An engine for exactly these invariants (e.g. one rule, for `aigate rules test`).
-    pub fn from_invariants(
-        invariants: Vec<Invariant>,
-        options: EngineOptions,
-    ) -> Result<Engine, PolicyError> {
-        let invariants: Vec<Invariant> = invariants
-            .into_iter()
-            .filter(|i| i.severity != Severity::Off)
-            .collect();
+    pub fn from_invariants(invariants: Vec<Invariant>, options: EngineOptions) -> Result<Engine, PolicyError> {
+        let invariants: Vec<Invariant> = invariants.into_iter().filter(|i| i.severity != Severity::Off).collect();
         let mut by_lang: HashMap<Lang, LangRules> = HashMap::new();
         let mut textual = Vec::new();
         let (mut invalid_waiver, mut unused_waiver) = (None, None);
@@ -107,13 +99,9 @@ impl Engine {
                     .or_default()
                     .queries
                     .push(i),
-                Check::Waiver(WaiverHygiene::Invalid) => {
-                    invalid_waiver = invalid_waiver.or(Some(i))
-                }
+                Check::Waiver(WaiverHygiene::Invalid) => invalid_waiver = invalid_waiver.or(Some(i)),
                 Check::Waiver(WaiverHygiene::Unused) => unused_waiver = unused_waiver.or(Some(i)),
-                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => {
-                    textual.push(i)
-                }
+                Check::Imports(_) | Check::Paths(_) | Check::Diff(_) | Check::Rust(_) => textual.push(i),
             }
         }
         for rules in by_lang.values_mut() {
@@ -153,15 +141,13 @@ impl Engine {
     /// Whether any invariant can apply to a file at `path` (relative) in `lang`: files no
     /// invariant covers need not even be read.
     pub fn is_relevant(&self, path: &str, lang: Option<Lang>) -> bool {
-        let tree_rules = lang
-            .and_then(|l| self.by_lang.get(&l))
-            .is_some_and(|rules| {
-                rules
-                    .patterns
-                    .iter()
-                    .chain(&rules.queries)
-                    .any(|&i| self.invariants[i].applies_to_path(path))
-            });
+        let tree_rules = lang.and_then(|l| self.by_lang.get(&l)).is_some_and(|rules| {
+            rules
+                .patterns
+                .iter()
+                .chain(&rules.queries)
+                .any(|&i| self.invariants[i].applies_to_path(path))
+        });
         // Waivers are looked for in every source file: a stray one is itself a finding.
         let hygiene = lang.is_some()
             && [self.invalid_waiver, self.unused_waiver]
@@ -187,12 +173,7 @@ impl Engine {
         self.analyse_with(head, base, true)
     }
 
-    fn analyse_with(
-        &self,
-        head: &SourceFile<'_>,
-        base: Option<&SourceFile<'_>>,
-        prefilter: bool,
-    ) -> FileOutcome {
+    fn analyse_with(&self, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>, prefilter: bool) -> FileOutcome {
         if head.text.len() as u64 > self.options.max_file_size {
             return FileOutcome {
                 skipped: Some(format!(
@@ -215,18 +196,17 @@ impl Engine {
         let mut nesting: Option<usize> = None;
         for &i in &self.textual {
             let inv = &self.invariants[i];
-            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path)
-            {
+            if inv.language.is_some_and(|l| Some(l) != head.lang) || !inv.applies_to_path(head.path) {
                 continue;
             }
             if matches!(inv.check.as_ref(), Check::Rust(_)) && head.lang == Some(Lang::Rust) {
-                let depth = *nesting.get_or_insert_with(|| {
-                    bracket_depth(head.text).max(base.map_or(0, |b| bracket_depth(b.text)))
-                });
-                if depth > MAX_SYN_NESTING {
+                let depth = *nesting
+                    .get_or_insert_with(|| rust::nesting(head.text).max(base.map_or(0, |b| rust::nesting(b.text))));
+                if depth > rust::MAX_NESTING {
                     notes.push(format!(
-                        "`{}` not run: brackets nest {depth} deep (more than {MAX_SYN_NESTING})",
-                        inv.id
+                        "`{}` not run: brackets nest {depth} deep (more than {})",
+                        inv.id,
+                        rust::MAX_NESTING
                     ));
                     continue;
                 }
@@ -238,10 +218,7 @@ impl Engine {
                 Check::Rust(spec) => rust::check(spec, head, base),
                 _ => Vec::new(),
             };
-            findings.extend(
-                hits.into_iter()
-                    .map(|hit| self.finding_of_hit(inv, head.path, hit)),
-            );
+            findings.extend(hits.into_iter().map(|hit| self.finding_of_hit(inv, head.path, hit)));
         }
         self.apply_waivers(head, &mut findings);
         findings.sort_by(|a, b| (a.start, a.end, &a.rule_id).cmp(&(b.start, b.end, &b.rule_id)));
@@ -409,12 +386,7 @@ impl Engine {
             waivers.retain(|w| in_comment(tree, w.offset));
         }
         let waivable = |id: &str| !self.not_waivable.contains(id);
-        let problems = waiver::apply(
-            findings,
-            &waivers,
-            &waivable,
-            self.options.min_waiver_reason,
-        );
+        let problems = waiver::apply(findings, &waivers, &waivable, self.options.min_waiver_reason);
         for problem in problems {
             let slot = match problem.kind {
                 WaiverHygiene::Invalid => self.invalid_waiver,
@@ -474,22 +446,6 @@ fn tree_depth(root: tree_sitter::Node<'_>) -> usize {
     }
 }
 
-/// An upper estimate of bracket nesting (strings and comments included), in one byte pass.
-fn bracket_depth(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for b in text.bytes() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
 fn with_detail(message: &str, detail: Option<&str>) -> String {
     match detail {
         Some(d) if !d.is_empty() && !message.is_empty() => format!("{message}: {d}"),
@@ -542,12 +498,7 @@ rule: { matches: is-panic }
         if let Some(home) = std::env::var_os("HOME") {
             let registry = std::path::Path::new(&home).join(".cargo/registry/src");
             for index in std::fs::read_dir(registry).into_iter().flatten().flatten() {
-                for krate in std::fs::read_dir(index.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .take(40)
-                {
+                for krate in std::fs::read_dir(index.path()).into_iter().flatten().flatten().take(40) {
                     collect_rs(&krate.path(), &mut files);
                 }
             }
@@ -568,10 +519,7 @@ rule: { matches: is-panic }
             skipped += usize::from(!fast.parsed);
             findings += full.findings.len();
         }
-        assert!(
-            skipped > 0 && findings > 0,
-            "skipped {skipped}, findings {findings}"
-        );
+        assert!(skipped > 0 && findings > 0, "skipped {skipped}, findings {findings}");
     }
 
     fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

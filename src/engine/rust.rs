@@ -28,6 +28,7 @@ mod unsafe_doc;
 use globset::GlobSet;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use self::parse::nesting;
 pub use self::parse::{MAX_NESTING, unparsable};
 use super::diff::cache::Cached;
 use super::source::{Hit, SourceFile};
@@ -62,7 +63,10 @@ pub enum Check {
 
 impl RustSpec {
     pub fn new(check: Check) -> RustSpec {
-        RustSpec { check, compiled: Cached::default() }
+        RustSpec {
+            check,
+            compiled: Cached::default(),
+        }
     }
 
     /// Compiles the check's options; the engine calls this when it loads the rule.
@@ -75,7 +79,10 @@ impl RustSpec {
             Check::PanicInLibrary { exclude, .. } => exclude.as_slice(),
             _ => &[],
         };
-        self.compiled.get_or_init(|| panics::compile_exclude(extra)).as_ref().map_err(Clone::clone)
+        self.compiled
+            .get_or_init(|| panics::compile_exclude(extra))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 

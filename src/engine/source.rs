@@ -33,7 +33,10 @@ impl Position {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
         let column = before[line_start..].chars().count() + 1;
-        Position { line: line as u32, column: column as u32 }
+        Position {
+            line: line as u32,
+            column: column as u32,
+        }
     }
 }
 

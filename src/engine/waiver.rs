@@ -45,8 +45,7 @@ pub struct Waiver {
 /// Rule ids are word characters and `-./:@`; anything else in the parentheses (say `<rule-id>`
 /// in documentation) means the text is not a waiver.
 static MARKER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"aigate:\s*allow\(\s*([\w\-./:@]+(?:\s*,\s*[\w\-./:@]+)*)?\s*,?\s*\)(?:\s*--(.*))?")
-        .ok()
+    Regex::new(r"aigate:\s*allow\(\s*([\w\-./:@]+(?:\s*,\s*[\w\-./:@]+)*)?\s*,?\s*\)(?:\s*--(.*))?").ok()
 });
 
 /// Every waiver in `text`.
@@ -104,9 +103,7 @@ fn in_comment(before: &str, lang: Option<Lang>) -> bool {
         Some(lang) => lang.line_comments(),
         None => &["//", "#"],
     };
-    openers.iter().any(|o| before.contains(o))
-        || before.contains("/*")
-        || before.trim_start().starts_with('*')
+    openers.iter().any(|o| before.contains(o)) || before.contains("/*") || before.trim_start().starts_with('*')
 }
 
 /// A waiver that is itself a finding.
@@ -134,7 +131,10 @@ pub fn apply(
                 return Err("the waiver names no rule: write `aigate: allow(<rule-id>) -- <reason>`".into());
             }
             match &w.reason {
-                None => Err(format!("the waiver of {} gives no reason: add ` -- <why this is acceptable>`", list(&w.ids))),
+                None => Err(format!(
+                    "the waiver of {} gives no reason: add ` -- <why this is acceptable>`",
+                    list(&w.ids)
+                )),
                 Some(r) if r.chars().count() < min_reason => Err(format!(
                     "the waiver of {} gives too short a reason (`{r}`, {} chars; at least {min_reason} needed)",
                     list(&w.ids),
@@ -159,7 +159,10 @@ pub fn apply(
                     problems.push(problem(
                         w,
                         WaiverHygiene::Invalid,
-                        format!("`{}` cannot be waived (its metadata says `waivable: false`); fix the code instead", finding.rule_id),
+                        format!(
+                            "`{}` cannot be waived (its metadata says `waivable: false`); fix the code instead",
+                            finding.rule_id
+                        ),
                     ));
                 }
                 continue;
@@ -197,10 +200,7 @@ fn problem(w: &Waiver, kind: WaiverHygiene, detail: String) -> Problem {
 }
 
 fn list(ids: &[String]) -> String {
-    ids.iter()
-        .map(|id| format!("`{id}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -215,27 +215,15 @@ mod tests {
         assert_eq!(ws.len(), 1, "{ws:?}");
         assert_eq!(ws[0].ids, ["py/eval", "py/exec"]);
         assert_eq!(ws[0].reason.as_deref(), Some("trusted input from config"));
-        assert_eq!(
-            ws[0].start,
-            Position {
-                line: 1,
-                column: 10
-            }
-        );
+        assert_eq!(ws[0].start, Position { line: 1, column: 10 });
 
-        let ws = parse(
-            "/* aigate: allow(r) -- reason long enough */ foo();",
-            Some(Lang::C),
-        );
+        let ws = parse("/* aigate: allow(r) -- reason long enough */ foo();", Some(Lang::C));
         assert_eq!(ws[0].reason.as_deref(), Some("reason long enough"));
         let ws = parse("// aigate: allow(r)", Some(Lang::Rust));
         assert_eq!(ws[0].reason, None);
         let ws = parse("// aigate: allow(r) --   ", Some(Lang::Rust));
         assert_eq!(ws[0].reason, None);
-        let ws = parse(
-            "// aigate: allow() -- no rule named here at all",
-            Some(Lang::Rust),
-        );
+        let ws = parse("// aigate: allow() -- no rule named here at all", Some(Lang::Rust));
         assert!(ws[0].ids.is_empty());
         // Documentation of the syntax is not a waiver.
         assert!(

@@ -58,10 +58,7 @@ pub struct Target {
 
 /// The files under `roots` (a file root is taken as is) the engine has rules for, in path order.
 /// An empty `roots` means the current directory, printed without a `./` prefix.
-pub fn targets(
-    engine: &Engine,
-    roots: &[PathBuf],
-) -> Result<(Vec<Target>, Vec<Skipped>), ScanError> {
+pub fn targets(engine: &Engine, roots: &[PathBuf]) -> Result<(Vec<Target>, Vec<Skipped>), ScanError> {
     let default = [PathBuf::from(".")];
     let (roots, strip_dot) = if roots.is_empty() {
         (&default[..], true)
@@ -138,14 +135,9 @@ fn slash(path: &Path) -> String {
 /// Reads a file for analysis, or says why it is skipped.
 fn read(target: &Target, max: u64) -> Result<String, String> {
     let mut file = fs::File::open(&target.fs_path).map_err(|e| format!("cannot read: {e}"))?;
-    let len = file
-        .metadata()
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
+    let len = file.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
     if len > max {
-        return Err(format!(
-            "larger than the size limit ({len} bytes > {max} bytes)"
-        ));
+        return Err(format!("larger than the size limit ({len} bytes > {max} bytes)"));
     }
     let mut bytes = Vec::with_capacity(len as usize);
     file.by_ref()
@@ -158,12 +150,7 @@ fn read(target: &Target, max: u64) -> Result<String, String> {
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return Err("binary (NUL byte in the first 8 KiB)".into());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
 }
 
 /// Scans the targets on all cores (or `threads`); `progress` is called once per file.
@@ -234,12 +221,7 @@ pub fn scan(
         report.files_scanned += usize::from(scanned);
     }
     report.findings.sort_by(|a, b| {
-        (&a.path, a.start.line, a.start.column, &a.rule_id).cmp(&(
-            &b.path,
-            b.start.line,
-            b.start.column,
-            &b.rule_id,
-        ))
+        (&a.path, a.start.line, a.start.column, &a.rule_id).cmp(&(&b.path, b.start.line, b.start.column, &b.rule_id))
     });
     Ok(report)
 }

@@ -38,10 +38,7 @@ pub fn outputs(report: &GateReport, sarif: Option<&Path>) -> Vec<(&'static str, 
         ("verdict", verdict_word(report.verdict.outcome).to_owned()),
         ("findings", report.totals.findings.to_string()),
         ("blocking", report.totals.blocking.to_string()),
-        (
-            "sarif",
-            sarif.map(|p| p.display().to_string()).unwrap_or_default(),
-        ),
+        ("sarif", sarif.map(|p| p.display().to_string()).unwrap_or_default()),
         ("reason", report.verdict.reason.clone()),
     ]
 }
@@ -76,10 +73,7 @@ fn random_hex() -> String {
 
 /// Appends `outputs` to the `GITHUB_OUTPUT` file.
 pub fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> Result<(), ActionsError> {
-    let text: String = outputs
-        .iter()
-        .map(|(name, value)| output_entry(name, value))
-        .collect();
+    let text: String = outputs.iter().map(|(name, value)| output_entry(name, value)).collect();
     append(path, &text).map_err(|source| ActionsError {
         what: "GITHUB_OUTPUT",
         path: path.to_owned(),
@@ -103,16 +97,8 @@ pub fn append_summary(path: &Path, report: &GateReport) -> Result<(), ActionsErr
 /// After the gate, in a GitHub Actions step: the summary and the outputs, for the files the runner
 /// named in the environment (`env` as in [`crate::forge::env::detect`]). Returns what could not be
 /// written; the caller logs it as warnings.
-pub fn publish(
-    report: &GateReport,
-    sarif: Option<&Path>,
-    env: impl Fn(&str) -> Option<String>,
-) -> Vec<ActionsError> {
-    let file = |name: &str| {
-        env(name)
-            .filter(|v| !v.trim().is_empty())
-            .map(PathBuf::from)
-    };
+pub fn publish(report: &GateReport, sarif: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Vec<ActionsError> {
+    let file = |name: &str| env(name).filter(|v| !v.trim().is_empty()).map(PathBuf::from);
     let mut failures = Vec::new();
     if let Some(path) = file("GITHUB_STEP_SUMMARY") {
         failures.extend(append_summary(&path, report).err());
@@ -124,9 +110,6 @@ pub fn publish(
 }
 
 fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().append(true).create(true).open(path)?;
     file.write_all(text.as_bytes())
 }

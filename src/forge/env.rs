@@ -58,9 +58,7 @@ pub struct Context {
 /// Why the CI environment could not be read.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ContextError {
-    #[error(
-        "GITHUB_EVENT_NAME is `{event}` but GITHUB_EVENT_PATH is not set, so the change of this job is unknown"
-    )]
+    #[error("GITHUB_EVENT_NAME is `{event}` but GITHUB_EVENT_PATH is not set, so the change of this job is unknown")]
     #[diagnostic(
         code(aigate::context::no_event_file),
         help(
@@ -71,9 +69,7 @@ pub enum ContextError {
     #[error("cannot read the GitHub event payload {}: {source}", path.display())]
     #[diagnostic(
         code(aigate::context::event_unreadable),
-        help(
-            "the file GITHUB_EVENT_PATH names must exist and be readable by the step running aigate"
-        )
+        help("the file GITHUB_EVENT_PATH names must exist and be readable by the step running aigate")
     )]
     EventUnreadable {
         path: PathBuf,
@@ -83,9 +79,7 @@ pub enum ContextError {
     #[error("the GitHub event payload {} is not valid JSON: {source}", path.display())]
     #[diagnostic(
         code(aigate::context::event_malformed),
-        help(
-            "GITHUB_EVENT_PATH must name the runner's event file; if a step rewrote it, restore it"
-        )
+        help("GITHUB_EVENT_PATH must name the runner's event file; if a step rewrote it, restore it")
     )]
     EventMalformed {
         path: PathBuf,
@@ -95,9 +89,7 @@ pub enum ContextError {
     #[error("the GitHub `{event}` event payload {} has no usable `{field}` (expected {expected})", path.display())]
     #[diagnostic(
         code(aigate::context::event_field),
-        help(
-            "GITHUB_EVENT_PATH must name the runner's payload for GITHUB_EVENT_NAME; or pass --base and --head"
-        )
+        help("GITHUB_EVENT_PATH must name the runner's payload for GITHUB_EVENT_NAME; or pass --base and --head")
     )]
     EventField {
         event: String,
@@ -145,11 +137,7 @@ fn github(var: &Var) -> Result<Context, ContextError> {
     let mut ctx = Context::new(Forge::Github, "env GITHUB_ACTIONS=true");
     ctx.set_env(var, Field::Repo, "GITHUB_REPOSITORY");
     if !ctx.set_env(var, Field::ApiUrl, "GITHUB_API_URL") {
-        ctx.set(
-            Field::ApiUrl,
-            Some(GITHUB_API_URL.to_owned()),
-            "default (github.com)",
-        );
+        ctx.set(Field::ApiUrl, Some(GITHUB_API_URL.to_owned()), "default (github.com)");
     }
     // The commit the workflow runs on: the head unless the event names a better one.
     ctx.set_env(var, Field::Head, "GITHUB_SHA");
@@ -164,9 +152,7 @@ fn github(var: &Var) -> Result<Context, ContextError> {
         // Other events (schedule, workflow_dispatch, ...) name no range: GITHUB_SHA and the default base.
         return Ok(ctx);
     }
-    let path = var("GITHUB_EVENT_PATH").ok_or_else(|| ContextError::NoEventFile {
-        event: event.clone(),
-    })?;
+    let path = var("GITHUB_EVENT_PATH").ok_or_else(|| ContextError::NoEventFile { event: event.clone() })?;
     let payload = Payload::read(event.clone(), PathBuf::from(path))?;
     match event.as_str() {
         "pull_request" | "pull_request_target" => {
@@ -235,11 +221,7 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
                 Some(format!("{}/api/v4", server.trim_end_matches('/'))),
                 "env CI_SERVER_URL + /api/v4",
             ),
-            None => ctx.set(
-                Field::ApiUrl,
-                Some(GITLAB_API_URL.to_owned()),
-                "default (gitlab.com)",
-            ),
+            None => ctx.set(Field::ApiUrl, Some(GITLAB_API_URL.to_owned()), "default (gitlab.com)"),
         }
     }
     ctx.set_env(var, Field::Head, "CI_COMMIT_SHA");
@@ -250,18 +232,19 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
         // Branch (push) pipeline: the pushed range, unless the branch is new (before is all zeros).
         match var("CI_COMMIT_BEFORE_SHA") {
             Some(before) if !is_zero(&before) => ctx.set(Field::Base, Some(before), "env CI_COMMIT_BEFORE_SHA"),
-            Some(_) => ctx.set(Field::Base, None, "unset: CI_COMMIT_BEFORE_SHA is all zeros (a new branch), so the default base applies"),
+            Some(_) => ctx.set(
+                Field::Base,
+                None,
+                "unset: CI_COMMIT_BEFORE_SHA is all zeros (a new branch), so the default base applies",
+            ),
             None => {}
         }
         return Ok(ctx);
     };
-    let number = iid
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| ContextError::NotANumber {
-            var: "CI_MERGE_REQUEST_IID",
-            value: iid.clone(),
-        })?;
+    let number = iid.trim().parse::<u64>().map_err(|_| ContextError::NotANumber {
+        var: "CI_MERGE_REQUEST_IID",
+        value: iid.clone(),
+    })?;
     ctx.set_pr(number, "env CI_MERGE_REQUEST_IID");
     // The iid numbers merge requests within the MR's (target) project, which differs from the
     // pipeline's project when a fork's pipeline runs for an MR into its parent.
@@ -312,11 +295,10 @@ struct Payload {
 
 impl Payload {
     fn read(event: String, path: PathBuf) -> Result<Self, ContextError> {
-        let text =
-            std::fs::read_to_string(&path).map_err(|source| ContextError::EventUnreadable {
-                path: path.clone(),
-                source,
-            })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ContextError::EventUnreadable {
+            path: path.clone(),
+            source,
+        })?;
         let value = serde_json::from_str(&text).map_err(|source| ContextError::EventMalformed {
             path: path.clone(),
             source,
@@ -325,11 +307,7 @@ impl Payload {
     }
 
     fn from(&self, pointer: &str) -> String {
-        format!(
-            "event payload {} ({})",
-            pointer.replace('/', "."),
-            self.path.display()
-        )
+        format!("event payload {} ({})", pointer.replace('/', "."), self.path.display())
     }
 
     /// The value at `pointer`, converted, or an error naming the field.
@@ -436,10 +414,7 @@ impl Context {
 
     /// Where `field` came from, if it was set or deliberately left unset.
     pub fn source(&self, field: &str) -> Option<&str> {
-        self.sources
-            .iter()
-            .find(|s| s.field == field)
-            .map(|s| s.from.as_str())
+        self.sources.iter().find(|s| s.field == field).map(|s| s.from.as_str())
     }
 
     /// What was detected and from where, one field a line (`aigate check --explain-context`).

@@ -32,8 +32,18 @@ pub struct Layered {
 
 /// Layers `repo` (with the repository's own `repo_rules`, loaded from its `rules:` entries) over
 /// the org's `org_rules` and `settings`.
-pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfig, repo_rules: Vec<Invariant>) -> Layered {
-    let mut out = Layered { settings: settings.clone(), invariants: org_rules, weakenings: Vec::new(), notes: Vec::new() };
+pub fn layer(
+    settings: &OrgSettings,
+    org_rules: Vec<Invariant>,
+    repo: &RepoConfig,
+    repo_rules: Vec<Invariant>,
+) -> Layered {
+    let mut out = Layered {
+        settings: settings.clone(),
+        invariants: org_rules,
+        weakenings: Vec::new(),
+        notes: Vec::new(),
+    };
     let org_ids: std::collections::HashSet<String> = out.invariants.iter().map(|i| i.id.clone()).collect();
     let weaken = |out: &mut Layered, at: &dyn Located, message: String| {
         let (line, column) = at.at();
@@ -45,7 +55,11 @@ pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfi
         if scope_rank(scope.value) >= scope_rank(out.settings.scope) {
             out.settings.scope = scope.value;
         } else {
-            let msg = format!("`scope: {}` narrows the org scope `{}`", kebab(&scope.value), kebab(&out.settings.scope));
+            let msg = format!(
+                "`scope: {}` narrows the org scope `{}`",
+                kebab(&scope.value),
+                kebab(&out.settings.scope)
+            );
             weaken(&mut out, scope, msg);
         }
     }
@@ -53,7 +67,10 @@ pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfi
         if level.value <= out.settings.block_on {
             out.settings.block_on = level.value;
         } else {
-            let msg = format!("`block_on: {}` raises the org block level `{}`", level.value, out.settings.block_on);
+            let msg = format!(
+                "`block_on: {}` raises the org block level `{}`",
+                level.value, out.settings.block_on
+            );
             weaken(&mut out, level, msg);
         }
     }
@@ -61,7 +78,11 @@ pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfi
         if unknown.value == UnknownAuthorship::Ai || out.settings.unknown_authorship == UnknownAuthorship::Human {
             out.settings.unknown_authorship = unknown.value;
         } else {
-            weaken(&mut out, unknown, "`unknown_authorship: human` relaxes the org's `ai`".into());
+            weaken(
+                &mut out,
+                unknown,
+                "`unknown_authorship: human` relaxes the org's `ai`".into(),
+            );
         }
     }
     if let Some(min) = &repo.waiver_min_reason {
@@ -75,26 +96,40 @@ pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfi
     if let Some(packs) = &repo.packs {
         out.settings.packs.enable.extend(packs.value.enable.iter().cloned());
         for name in &packs.value.disable {
-            weaken(&mut out, packs, format!("`packs.disable: {name}` turns off an org pack"));
+            weaken(
+                &mut out,
+                packs,
+                format!("`packs.disable: {name}` turns off an org pack"),
+            );
         }
     }
 
     // Per-rule settings: only tightening of existing org rules.
     for id in &repo.disable {
         if org_ids.contains(&id.value) {
-            weaken(&mut out, id, format!("`disable: {}` turns off an org invariant", id.value));
+            weaken(
+                &mut out,
+                id,
+                format!("`disable: {}` turns off an org invariant", id.value),
+            );
         } else if !repo_rules.iter().any(|r| r.id == id.value) {
-            out.notes.push(format!(".aigate.yml disables `{}`, which no rule defines", id.value));
+            out.notes
+                .push(format!(".aigate.yml disables `{}`, which no rule defines", id.value));
         }
     }
     for (id, severity) in &repo.severity {
         match out.invariants.iter_mut().find(|i| &i.id == id) {
             Some(inv) if severity.value >= inv.severity => inv.severity = severity.value,
             Some(inv) => {
-                let msg = format!("`severity.{id}: {}` downgrades the org severity `{}`", severity.value, inv.severity);
+                let msg = format!(
+                    "`severity.{id}: {}` downgrades the org severity `{}`",
+                    severity.value, inv.severity
+                );
                 weaken(&mut out, severity, msg);
             }
-            None => out.notes.push(format!(".aigate.yml sets the severity of `{id}`, which no org rule defines")),
+            None => out.notes.push(format!(
+                ".aigate.yml sets the severity of `{id}`, which no org rule defines"
+            )),
         }
     }
     for (id, scope) in &repo.rule_scope {
@@ -106,14 +141,21 @@ pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfi
                 }
                 _ => inv.metadata.scope = Some(scope.value),
             },
-            None => out.notes.push(format!(".aigate.yml scopes `{id}`, which no org rule defines")),
+            None => out
+                .notes
+                .push(format!(".aigate.yml scopes `{id}`, which no org rule defines")),
         }
     }
     for (id, globs) in &repo.ignores {
         if org_ids.contains(id) {
-            weaken(&mut out, globs, format!("`ignores.{id}` exempts files from an org invariant"));
+            weaken(
+                &mut out,
+                globs,
+                format!("`ignores.{id}` exempts files from an org invariant"),
+            );
         } else {
-            out.notes.push(format!(".aigate.yml adds ignores to `{id}`, which no org rule defines"));
+            out.notes
+                .push(format!(".aigate.yml adds ignores to `{id}`, which no org rule defines"));
         }
     }
 
@@ -121,9 +163,15 @@ pub fn layer(settings: &OrgSettings, org_rules: Vec<Invariant>, repo: &RepoConfi
     for rule in repo_rules {
         if org_ids.contains(&rule.id) {
             let line = rule.origin.line;
-            let message =
-                format!("`{}` in {} redefines an org invariant; give the repository's rule its own id", rule.id, rule.origin.file);
-            out.weakenings.push(Weakening { line: 1, column: 1, message: format!("{message} (line {line} there)") });
+            let message = format!(
+                "`{}` in {} redefines an org invariant; give the repository's rule its own id",
+                rule.id, rule.origin.file
+            );
+            out.weakenings.push(Weakening {
+                line: 1,
+                column: 1,
+                message: format!("{message} (line {line} there)"),
+            });
         } else if !repo.disable.iter().any(|d| d.value == rule.id) {
             out.invariants.push(rule);
         }
@@ -139,10 +187,16 @@ trait Located {
 impl<T> Located for Spanned<T> {
     fn at(&self) -> (u32, u32) {
         let loc = self.referenced;
-        (loc.line().try_into().unwrap_or(1).max(1), loc.column().try_into().unwrap_or(1).max(1))
+        (
+            loc.line().try_into().unwrap_or(1).max(1),
+            loc.column().try_into().unwrap_or(1).max(1),
+        )
     }
 }
 
 fn kebab<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }

@@ -44,12 +44,18 @@ pub fn load(entries: &[PathBuf]) -> Result<OrgPolicy, GateError> {
         Ok(())
     };
     for entry in entries {
-        let meta = std::fs::metadata(entry).map_err(|source| PolicyError::Read { path: entry.clone(), source })?;
+        let meta = std::fs::metadata(entry).map_err(|source| PolicyError::Read {
+            path: entry.clone(),
+            source,
+        })?;
         if meta.is_dir() {
             let settings_file = entry.join(SETTINGS_FILE);
             if settings_file.is_file() {
                 let text = read(&settings_file)?;
-                set(settings_file.display().to_string(), OrgSettings::parse(&settings_file.display().to_string(), &text)?)?;
+                set(
+                    settings_file.display().to_string(),
+                    OrgSettings::parse(&settings_file.display().to_string(), &text)?,
+                )?;
             }
             for name in ["signatures.yaml", "signatures.yml"] {
                 if entry.join(name).is_file() {
@@ -69,8 +75,17 @@ pub fn load(entries: &[PathBuf]) -> Result<OrgPolicy, GateError> {
     }
     let settings = settings.map(|(_, s)| s).unwrap_or_default();
     // Settings name signature files relative to where the settings live; an absolute path stays.
-    let base = entries.iter().find(|e| e.is_dir()).cloned().or_else(|| entries.first().and_then(|e| e.parent().map(Path::to_path_buf)));
-    signatures.extend(settings.signatures.iter().map(|s| base.as_deref().map_or_else(|| PathBuf::from(s), |b| b.join(s))));
+    let base = entries
+        .iter()
+        .find(|e| e.is_dir())
+        .cloned()
+        .or_else(|| entries.first().and_then(|e| e.parent().map(Path::to_path_buf)));
+    signatures.extend(
+        settings
+            .signatures
+            .iter()
+            .map(|s| base.as_deref().map_or_else(|| PathBuf::from(s), |b| b.join(s))),
+    );
 
     let mut loader = PolicyLoader::new().builtin(settings.builtin);
     for dir in rule_dirs {
@@ -85,7 +100,12 @@ pub fn load(entries: &[PathBuf]) -> Result<OrgPolicy, GateError> {
     }
     let mut invariants: Vec<Invariant> = policy
         .enabled()
-        .filter(|i| !i.origin.pack.as_ref().is_some_and(|p| settings.packs.disable.contains(p)))
+        .filter(|i| {
+            !i.origin
+                .pack
+                .as_ref()
+                .is_some_and(|p| settings.packs.disable.contains(p))
+        })
         .cloned()
         .collect();
     for (id, severity) in &settings.severity {
@@ -102,11 +122,18 @@ pub fn load(entries: &[PathBuf]) -> Result<OrgPolicy, GateError> {
         }
     }
     invariants.retain(|i| i.severity != crate::policy::Severity::Off);
-    Ok(OrgPolicy { settings, invariants, signatures })
+    Ok(OrgPolicy {
+        settings,
+        invariants,
+        signatures,
+    })
 }
 
 fn read(path: &Path) -> Result<String, PolicyError> {
-    std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Splits a bundle into its settings document (if any) and the rule documents, with the settings

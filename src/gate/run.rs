@@ -90,7 +90,10 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
         for c in commits.iter_mut().filter(|c| !c.ai) {
             c.ai = true;
             c.tool = Some("undeclared".into());
-            c.signals.push(Signal { kind: SignalKind::Marker, detail: "no AI signal; the org policy treats undeclared commits as AI".into() });
+            c.signals.push(Signal {
+                kind: SignalKind::Marker,
+                detail: "no AI signal; the org policy treats undeclared commits as AI".into(),
+            });
         }
     }
     let (trace, lines) = trace_commits(&repo, &range, commits)?;
@@ -108,15 +111,26 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
 
     let options = EngineOptions {
         max_file_size: opts.max_file_size.unwrap_or(EngineOptions::default().max_file_size),
-        min_waiver_reason: layered.settings.waiver_min_reason.unwrap_or(EngineOptions::default().min_waiver_reason),
+        min_waiver_reason: layered
+            .settings
+            .waiver_min_reason
+            .unwrap_or(EngineOptions::default().min_waiver_reason),
     };
     let invariants = layered.invariants.clone();
     let engine = Engine::from_invariants(invariants, options)?;
     let outcomes: Vec<_> = files
         .par_iter()
         .map(|f| {
-            let head = SourceFile { path: &f.path, lang: f.lang, text: &f.head };
-            let base = f.base.as_ref().map(|(path, text)| SourceFile { path, lang: f.lang, text });
+            let head = SourceFile {
+                path: &f.path,
+                lang: f.lang,
+                text: &f.head,
+            };
+            let base = f.base.as_ref().map(|(path, text)| SourceFile {
+                path,
+                lang: f.lang,
+                text,
+            });
             engine.analyse(&head, base.as_ref())
         })
         .collect();
@@ -132,7 +146,8 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
         notes.extend(outcome.notes.into_iter().map(|n| format!("{}: {n}", file.path)));
         let evidence = FileEvidence {
             lines: lines_by_path.get(&file.path).copied(),
-            touched_by_ai: ai_touched.contains(&file.path) || file.base.as_ref().is_some_and(|(p, _)| ai_touched.contains(p)),
+            touched_by_ai: ai_touched.contains(&file.path)
+                || file.base.as_ref().is_some_and(|(p, _)| ai_touched.contains(p)),
         };
         for f in outcome.findings {
             let invariant = by_id.get(f.rule_id.as_str());
@@ -157,28 +172,52 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
                 level,
                 message: f.message,
                 path: f.path,
-                start: Point { line: f.start.line, column: f.start.column },
-                end: Point { line: f.end.line, column: f.end.column },
+                start: Point {
+                    line: f.start.line,
+                    column: f.start.column,
+                },
+                end: Point {
+                    line: f.end.line,
+                    column: f.end.column,
+                },
                 waived: f.waived.map(|w| Waived { reason: w.reason }),
                 provenance: scoped.provenance,
                 fix: f.fix.map(|x| Fix {
-                    start: Point { line: x.start.line, column: x.start.column },
-                    end: Point { line: x.end.line, column: x.end.column },
+                    start: Point {
+                        line: x.start.line,
+                        column: x.start.column,
+                    },
+                    end: Point {
+                        line: x.end.line,
+                        column: x.end.column,
+                    },
                     replacement: x.replacement,
                 }),
             });
         }
     }
-    let config_text = repo_config_text(&repo, &head_sha, opts).ok().flatten().unwrap_or_default();
+    let config_text = repo_config_text(&repo, &head_sha, opts)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     for w in &layered.weakenings {
         findings.push(GateFinding {
             rule_id: POLICY_WEAKENING.into(),
             severity: Severity::Error,
             level: Level::Block,
             message: format!("{}; the setting is ignored and the org policy applies", w.message),
-            path: opts.config.as_ref().map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string()),
-            start: Point { line: w.line, column: w.column },
-            end: Point { line: w.line, column: w.column },
+            path: opts
+                .config
+                .as_ref()
+                .map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string()),
+            start: Point {
+                line: w.line,
+                column: w.column,
+            },
+            end: Point {
+                line: w.line,
+                column: w.column,
+            },
             snippet: snippet(&config_text, w.line, w.line),
             waived: None,
             provenance: None,
@@ -187,7 +226,12 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
     }
     findings.sort_by(|a, b| (a.level, &a.path, a.start, &a.rule_id).cmp(&(b.level, &b.path, b.start, &b.rule_id)));
 
-    let mut rules: Vec<RuleInfo> = layered.invariants.iter().filter(|i| findings.iter().any(|f| f.rule_id == i.id)).map(rule_info).collect();
+    let mut rules: Vec<RuleInfo> = layered
+        .invariants
+        .iter()
+        .filter(|i| findings.iter().any(|f| f.rule_id == i.id))
+        .map(rule_info)
+        .collect();
     if !layered.weakenings.is_empty() {
         rules.push(weakening_rule());
     }
@@ -200,7 +244,9 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
     let verdict = verdict(&totals, &layered);
     let mut tools: BTreeMap<String, usize> = BTreeMap::new();
     for c in trace.commits.iter().filter(|c| c.ai) {
-        *tools.entry(c.tool.clone().unwrap_or_else(|| "unknown".into())).or_default() += 1;
+        *tools
+            .entry(c.tool.clone().unwrap_or_else(|| "unknown".into()))
+            .or_default() += 1;
     }
     let mut tools: Vec<(String, usize)> = tools.into_iter().collect();
     tools.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -229,7 +275,11 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
 /// The report of a run that could not decide: exit 2, or 0 when the user opted to fail open.
 pub fn error_report(reason: String, fail_open: bool) -> GateReport {
     GateReport {
-        verdict: Verdict { outcome: Outcome::Error, reason, exit_code: if fail_open { 0 } else { 2 } },
+        verdict: Verdict {
+            outcome: Outcome::Error,
+            reason,
+            exit_code: if fail_open { 0 } else { 2 },
+        },
         policy_digest: String::new(),
         scope: ScopeMode::default(),
         change: ChangeSummary::default(),
@@ -242,7 +292,11 @@ pub fn error_report(reason: String, fail_open: bool) -> GateReport {
 
 fn verdict(totals: &Totals, layered: &Layered) -> Verdict {
     if totals.blocking > 0 {
-        let weakening = if layered.weakenings.is_empty() { String::new() } else { " (including policy weakening)".into() };
+        let weakening = if layered.weakenings.is_empty() {
+            String::new()
+        } else {
+            " (including policy weakening)".into()
+        };
         let plural = if totals.blocking == 1 { "" } else { "s" };
         Verdict {
             outcome: Outcome::Block,
@@ -250,8 +304,16 @@ fn verdict(totals: &Totals, layered: &Layered) -> Verdict {
             exit_code: 1,
         }
     } else {
-        let reason = if totals.findings == 0 { "no findings".to_string() } else { "nothing in scope blocks".to_string() };
-        Verdict { outcome: Outcome::Pass, reason, exit_code: 0 }
+        let reason = if totals.findings == 0 {
+            "no findings".to_string()
+        } else {
+            "nothing in scope blocks".to_string()
+        };
+        Verdict {
+            outcome: Outcome::Pass,
+            reason,
+            exit_code: 0,
+        }
     }
 }
 
@@ -263,7 +325,10 @@ fn widen_scope(layered: &mut Layered, scope: ScopeMode) {
     } else {
         layered.notes.push(format!(
             "--scope {} is narrower than the org scope and is ignored",
-            serde_json::to_value(scope).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+            serde_json::to_value(scope)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
         ));
     }
 }
@@ -309,7 +374,10 @@ fn read_files(repo: &Repo, changes: &[TreeChange], notes: &mut Vec<String>) -> R
         if change.status == ChangeStatus::Deleted && base.is_none() {
             continue;
         }
-        let old_path = change.old_path.as_ref().map(|p| String::from_utf8_lossy(p).into_owned());
+        let old_path = change
+            .old_path
+            .as_ref()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
         out.push(ChangedFile {
             lang: Lang::from_path(std::path::Path::new(&path)),
             path,
@@ -321,7 +389,11 @@ fn read_files(repo: &Repo, changes: &[TreeChange], notes: &mut Vec<String>) -> R
 }
 
 /// Paths that AI commits of the range touched: evidence for findings without line evidence.
-fn ai_touched_paths(repo: &Repo, range: &crate::git::Range, commits: &[CommitProvenance]) -> Result<super::scope::AiTouched, GitError> {
+fn ai_touched_paths(
+    repo: &Repo,
+    range: &crate::git::Range,
+    commits: &[CommitProvenance],
+) -> Result<super::scope::AiTouched, GitError> {
     let mut out = super::scope::AiTouched::new();
     for (info, prov) in range.commits.iter().zip(commits) {
         if !prov.ai {
@@ -347,9 +419,13 @@ fn repo_config_text(repo: &Repo, head: &str, opts: &CheckOptions) -> Result<Opti
         help: "the repository configuration must be readable UTF-8 YAML".into(),
     };
     match &opts.config {
-        Some(path) => std::fs::read_to_string(path).map(Some).map_err(|e| err(path.display().to_string(), e.to_string())),
+        Some(path) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| err(path.display().to_string(), e.to_string())),
         None => match repo.blob_at(head, REPO_CONFIG) {
-            Ok(Some(bytes)) => String::from_utf8(bytes).map(Some).map_err(|_| err(REPO_CONFIG.into(), "not UTF-8".into())),
+            Ok(Some(bytes)) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| err(REPO_CONFIG.into(), "not UTF-8".into())),
             Ok(None) => Ok(None),
             Err(e) => Err(err(REPO_CONFIG.into(), e.to_string())),
         },
@@ -357,7 +433,10 @@ fn repo_config_text(repo: &Repo, head: &str, opts: &CheckOptions) -> Result<Opti
 }
 
 fn read_repo_config(repo: &Repo, head: &str, opts: &CheckOptions) -> Result<RepoConfig, ConfigError> {
-    let name = opts.config.as_ref().map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string());
+    let name = opts
+        .config
+        .as_ref()
+        .map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string());
     match repo_config_text(repo, head, opts)? {
         Some(text) => RepoConfig::parse(&name, &text),
         None => Ok(RepoConfig::default()),
@@ -398,7 +477,11 @@ fn load_repo_rules(repo: &Repo, head: &str, config: &RepoConfig) -> Result<Vec<I
 
 fn snippet(text: &str, start: u32, end: u32) -> String {
     let end = end.max(start).min(start + 4);
-    text.lines().skip(start.saturating_sub(1) as usize).take((end - start.max(1) + 1) as usize).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .skip(start.saturating_sub(1) as usize)
+        .take((end - start.max(1) + 1) as usize)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn rule_info(i: &Invariant) -> RuleInfo {
@@ -452,4 +535,3 @@ impl From<crate::policy::Severity> for Severity {
         }
     }
 }
-

@@ -49,7 +49,9 @@ pub fn scope_finding(
     waived: bool,
 ) -> Scoped {
     let origins = evidence.lines.map(|f| f.origins.as_slice()).unwrap_or(&[]);
-    let span = origins.get(start.saturating_sub(1) as usize..(end as usize).min(origins.len())).unwrap_or(&[]);
+    let span = origins
+        .get(start.saturating_sub(1) as usize..(end as usize).min(origins.len()))
+        .unwrap_or(&[]);
     let is_ai = |i: u32| commits.get(i as usize).is_some_and(|c| c.ai);
     // The most telling line: the first AI line of the span, else its first changed line.
     let owner = span
@@ -72,8 +74,18 @@ pub fn scope_finding(
         ScopeMode::All => true,
     };
     let provenance = match owner.and_then(|c| commits.get(c as usize)) {
-        Some(c) => Some(LineProvenance { ai: c.ai, tool: c.tool.clone(), model: c.model.clone(), commit: Some(c.sha.clone()) }),
-        None if file_level => Some(LineProvenance { ai: evidence.touched_by_ai, tool: None, model: None, commit: None }),
+        Some(c) => Some(LineProvenance {
+            ai: c.ai,
+            tool: c.tool.clone(),
+            model: c.model.clone(),
+            commit: Some(c.sha.clone()),
+        }),
+        None if file_level => Some(LineProvenance {
+            ai: evidence.touched_by_ai,
+            tool: None,
+            model: None,
+            commit: None,
+        }),
         None => None,
     };
     let level = if !(in_scope || on_changed) {
@@ -100,7 +112,10 @@ mod tests {
     fn commit(ai: bool) -> CommitProvenance {
         CommitProvenance {
             sha: if ai { "a".repeat(40) } else { "h".repeat(40) },
-            author: Identity { name: "x".into(), email: "x@example.com".into() },
+            author: Identity {
+                name: "x".into(),
+                email: "x@example.com".into(),
+            },
             ai,
             tool: ai.then(|| "Claude Code".into()),
             model: None,
@@ -114,15 +129,33 @@ mod tests {
         FileLines {
             path: "a.py".into(),
             binary: false,
-            origins: vec![None, Some(LineOrigin { commit: 0, line: 1 }), Some(LineOrigin { commit: 1, line: 2 })],
+            origins: vec![
+                None,
+                Some(LineOrigin { commit: 0, line: 1 }),
+                Some(LineOrigin { commit: 1, line: 2 }),
+            ],
         }
     }
 
     fn level(mode: ScopeMode, kind: KindName, line: u32, touched_by_ai: bool) -> Option<Level> {
         let f = file();
-        let evidence = FileEvidence { lines: Some(&f), touched_by_ai };
+        let evidence = FileEvidence {
+            lines: Some(&f),
+            touched_by_ai,
+        };
         let commits = [commit(true), commit(false)];
-        scope_finding(&evidence, &commits, kind, line, line, mode, Severity::Error, Severity::Error, false).level
+        scope_finding(
+            &evidence,
+            &commits,
+            kind,
+            line,
+            line,
+            mode,
+            Severity::Error,
+            Severity::Error,
+            false,
+        )
+        .level
     }
 
     #[test]
@@ -157,10 +190,23 @@ mod tests {
     #[test]
     fn below_the_block_level_warns_and_waived_stays_waived() {
         let f = file();
-        let evidence = FileEvidence { lines: Some(&f), touched_by_ai: true };
+        let evidence = FileEvidence {
+            lines: Some(&f),
+            touched_by_ai: true,
+        };
         let commits = [commit(true), commit(false)];
         let run = |severity, waived| {
-            scope_finding(&evidence, &commits, KindName::Pattern, 2, 2, ScopeMode::AiLines, severity, Severity::Error, waived)
+            scope_finding(
+                &evidence,
+                &commits,
+                KindName::Pattern,
+                2,
+                2,
+                ScopeMode::AiLines,
+                severity,
+                Severity::Error,
+                waived,
+            )
         };
         assert_eq!(run(Severity::Warning, false).level, Some(Level::Warn));
         let waived = run(Severity::Error, true);

@@ -123,11 +123,7 @@ pub fn diff_lines(old: &[u8], new: &[u8]) -> Vec<Hunk> {
 impl Repo {
     /// The changed paths from tree `old` (`None`: the empty tree) to tree `new`, renames detected as git does
     /// by default (50% similarity, no copies). Sorted by path for determinism.
-    pub fn tree_changes(
-        &self,
-        old: Option<ObjectId>,
-        new: ObjectId,
-    ) -> Result<Vec<TreeChange>, GitError> {
+    pub fn tree_changes(&self, old: Option<ObjectId>, new: ObjectId) -> Result<Vec<TreeChange>, GitError> {
         let find = |id: ObjectId| {
             self.repo
                 .find_tree(id)
@@ -135,18 +131,14 @@ impl Repo {
         };
         let new_tree = find(new)?;
         let old_tree = old.map(find).transpose()?;
-        let options =
-            gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
+        let options = gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
         let changes = self
             .repo
             .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(options))
-            .map_err(|err| {
-                self.read_or_shallow(format!("diffing trees {} and {new}", fmt_opt(old)), err)
-            })?;
+            .map_err(|err| self.read_or_shallow(format!("diffing trees {} and {new}", fmt_opt(old)), err))?;
         let mut out: Vec<TreeChange> = changes.into_iter().filter_map(convert).collect();
         out.sort_by(|a, b| {
-            (a.new_path.as_ref().or(a.old_path.as_ref()))
-                .cmp(&b.new_path.as_ref().or(b.old_path.as_ref()))
+            (a.new_path.as_ref().or(a.old_path.as_ref())).cmp(&b.new_path.as_ref().or(b.old_path.as_ref()))
         });
         Ok(out)
     }
@@ -161,17 +153,12 @@ impl Repo {
     }
 
     /// The changes from tree `old` (`None`: empty) to tree `new`, with hunks for text content.
-    pub fn diff_trees(
-        &self,
-        old: Option<ObjectId>,
-        new: ObjectId,
-    ) -> Result<Vec<FileChange>, GitError> {
+    pub fn diff_trees(&self, old: Option<ObjectId>, new: ObjectId) -> Result<Vec<FileChange>, GitError> {
         let mut out = Vec::new();
         for change in self.tree_changes(old, new)? {
             let old_data = self.content(change.old_id, change.old_kind)?;
             let new_data = self.content(change.new_id, change.new_kind)?;
-            let binary = old_data.as_deref().is_some_and(is_binary)
-                || new_data.as_deref().is_some_and(is_binary);
+            let binary = old_data.as_deref().is_some_and(is_binary) || new_data.as_deref().is_some_and(is_binary);
             let has_content = old_data.is_some() || new_data.is_some();
             let hunks = if binary || !has_content {
                 Vec::new()
@@ -181,21 +168,13 @@ impl Repo {
                     new_data.as_deref().unwrap_or_default(),
                 )
             };
-            out.push(FileChange {
-                change,
-                binary,
-                hunks,
-            });
+            out.push(FileChange { change, binary, hunks });
         }
         Ok(out)
     }
 
     /// The content of a blob or symlink entry; `None` for submodules and absent sides.
-    pub(crate) fn content(
-        &self,
-        id: Option<ObjectId>,
-        kind: Option<EntryKind>,
-    ) -> Result<Option<Vec<u8>>, GitError> {
+    pub(crate) fn content(&self, id: Option<ObjectId>, kind: Option<EntryKind>) -> Result<Option<Vec<u8>>, GitError> {
         match (id, kind) {
             (Some(id), Some(kind)) if kind.has_content() => Ok(Some(self.blob(id)?)),
             _ => Ok(None),
@@ -255,10 +234,7 @@ fn convert(change: gix::object::tree::diff::ChangeDetached) -> Option<TreeChange
             entry_mode,
             id,
         } => {
-            let (old_kind, new_kind) = (
-                EntryKind::of(previous_entry_mode),
-                EntryKind::of(entry_mode),
-            );
+            let (old_kind, new_kind) = (EntryKind::of(previous_entry_mode), EntryKind::of(entry_mode));
             // A tree turning into a file (or back) is an addition (or deletion) of the file.
             let status = match (old_kind, new_kind) {
                 (None, None) => return None,
@@ -330,24 +306,9 @@ mod tests {
         let hunks = diff_lines(b"a\nb\nc\n", b"a\nB\nc\nd\n");
         assert_eq!(
             hunks,
-            vec![
-                Hunk {
-                    old: 1..2,
-                    new: 1..2
-                },
-                Hunk {
-                    old: 3..3,
-                    new: 3..4
-                }
-            ]
+            vec![Hunk { old: 1..2, new: 1..2 }, Hunk { old: 3..3, new: 3..4 }]
         );
         // A missing final newline changes the last line, as in git.
-        assert_eq!(
-            diff_lines(b"a\nb", b"a\nb\n"),
-            vec![Hunk {
-                old: 1..2,
-                new: 1..2
-            }]
-        );
+        assert_eq!(diff_lines(b"a\nb", b"a\nb\n"), vec![Hunk { old: 1..2, new: 1..2 }]);
     }
 }

@@ -9,14 +9,10 @@ history: `fetch-depth: 0` for GitHub Actions' actions/checkout, `GIT_DEPTH: 0` f
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error(
-        "{path} is not inside a git repository ({reason}); run aigate inside a repository or pass --repo PATH"
-    )]
+    #[error("{path} is not inside a git repository ({reason}); run aigate inside a repository or pass --repo PATH")]
     NotARepository { path: PathBuf, reason: String },
 
-    #[error(
-        "unknown revision `{rev}` ({reason}); check the name, or fetch it (e.g. `git fetch origin {rev}`)"
-    )]
+    #[error("unknown revision `{rev}` ({reason}); check the name, or fetch it (e.g. `git fetch origin {rev}`)")]
     UnknownRevision { rev: String, reason: String },
 
     #[error("`{rev}` names a {kind}, not a commit; pass a commit, branch or tag")]

@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use bstr::{BStr, ByteSlice};
 pub use gix::ObjectId;
 
-pub use diff::{
-    ChangeStatus, EntryKind, FileChange, Hunk, TreeChange, diff_lines, is_binary, split_lines,
-};
+pub use diff::{ChangeStatus, EntryKind, FileChange, Hunk, TreeChange, diff_lines, is_binary, split_lines};
 pub use error::{GitError, SHALLOW_HELP};
 pub use walk::{BaseChoice, Range};
 
@@ -57,10 +55,7 @@ impl Repo {
 
     /// The working tree (or the git dir of a bare repository).
     pub fn path(&self) -> PathBuf {
-        self.repo
-            .workdir()
-            .unwrap_or_else(|| self.repo.git_dir())
-            .to_path_buf()
+        self.repo.workdir().unwrap_or_else(|| self.repo.git_dir()).to_path_buf()
     }
 
     /// Whether `.git/shallow` exists: history may end before the root.
@@ -106,9 +101,7 @@ impl Repo {
         let decoded = commit
             .decode()
             .map_err(|err| GitError::read(format!("decoding commit {id}"), err))?;
-        let person = |raw: Result<gix::actor::SignatureRef<'_>, _>,
-                      role: &str|
-         -> Result<Person, GitError> {
+        let person = |raw: Result<gix::actor::SignatureRef<'_>, _>, role: &str| -> Result<Person, GitError> {
             let sig = raw.map_err(|err| GitError::read(format!("{role} of commit {id}"), err))?;
             let sig = sig.trim();
             Ok(Person {
@@ -143,11 +136,7 @@ impl Repo {
     }
 
     /// Like [`Repo::blob_at`] with a commit id and a raw path.
-    pub fn blob_at_commit(
-        &self,
-        commit: ObjectId,
-        path: &BStr,
-    ) -> Result<Option<Vec<u8>>, GitError> {
+    pub fn blob_at_commit(&self, commit: ObjectId, path: &BStr) -> Result<Option<Vec<u8>>, GitError> {
         let tree = self.commit(commit)?.tree;
         let tree = self
             .repo
@@ -157,9 +146,7 @@ impl Repo {
             .lookup_entry(path.split_str("/"))
             .map_err(|err| GitError::read(format!("looking up {path} in {commit}"), err))?;
         match entry {
-            Some(entry) if entry.mode().is_blob_or_symlink() => {
-                Ok(Some(self.blob(entry.object_id())?))
-            }
+            Some(entry) if entry.mode().is_blob_or_symlink() => Ok(Some(self.blob(entry.object_id())?)),
             _ => Ok(None),
         }
     }

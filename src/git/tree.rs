@@ -11,7 +11,10 @@ impl Repo {
         let commit = self.resolve(rev)?;
         let path = path.trim_start_matches("./").trim_end_matches('/');
         let root = self.commit(commit)?.tree;
-        let root = self.repo.find_tree(root).map_err(|err| self.missing(root, format!("reading tree: {err}")))?;
+        let root = self
+            .repo
+            .find_tree(root)
+            .map_err(|err| self.missing(root, format!("reading tree: {err}")))?;
         let entry = if path.is_empty() {
             None
         } else {
@@ -25,7 +28,9 @@ impl Repo {
             }
             Some(e) if e.mode().is_tree() => {
                 let id = e.object_id();
-                self.repo.find_tree(id).map_err(|err| self.missing(id, format!("reading tree: {err}")))?
+                self.repo
+                    .find_tree(id)
+                    .map_err(|err| self.missing(id, format!("reading tree: {err}")))?
             }
             Some(_) => return Ok(Vec::new()),
             None if path.is_empty() => root,
@@ -41,7 +46,11 @@ impl Repo {
             if !(rel.ends_with(".yml") || rel.ends_with(".yaml")) {
                 continue;
             }
-            let full = if path.is_empty() { rel.into_owned() } else { format!("{path}/{rel}") };
+            let full = if path.is_empty() {
+                rel.into_owned()
+            } else {
+                format!("{path}/{rel}")
+            };
             let text = String::from_utf8_lossy(&self.blob(entry.oid)?).into_owned();
             out.push((full, text));
         }

@@ -87,9 +87,7 @@ impl Repo {
                 what: format!("commit {head} has no readable parent"),
             }),
             None => {
-                tracing::debug!(
-                    "default base: none, head is a root commit; the change is the whole history"
-                );
+                tracing::debug!("default base: none, head is a root commit; the change is the whole history");
                 Ok((None, BaseChoice::Root))
             }
         }
@@ -130,19 +128,12 @@ impl Repo {
                 base: base_rev.to_owned(),
                 head: head_rev.to_owned(),
             }),
-            Err(err) => Err(self.missing(
-                base,
-                format!("merge-base of `{base_rev}` and `{head_rev}`: {err}"),
-            )),
+            Err(err) => Err(self.missing(base, format!("merge-base of `{base_rev}` and `{head_rev}`: {err}"))),
         }
     }
 
     /// Commits reachable from `head` and not from `base`, parents first (see [`Range::commits`]).
-    pub fn walk(
-        &self,
-        base: Option<ObjectId>,
-        head: ObjectId,
-    ) -> Result<Vec<CommitInfo>, GitError> {
+    pub fn walk(&self, base: Option<ObjectId>, head: ObjectId) -> Result<Vec<CommitInfo>, GitError> {
         let walk = self
             .repo
             .rev_walk([head])
@@ -151,8 +142,7 @@ impl Repo {
             .map_err(|err| self.missing(head, format!("walking from {head}: {err}")))?;
         let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
         for info in walk {
-            let info =
-                info.map_err(|err| self.missing(head, format!("walking from {head}: {err}")))?;
+            let info = info.map_err(|err| self.missing(head, format!("walking from {head}: {err}")))?;
             parents.insert(info.id, info.parent_ids().map(|p| p.detach()).collect());
         }
         self.check_not_cut_by_shallow(&parents)?;
@@ -161,10 +151,7 @@ impl Repo {
     }
 
     /// In a shallow clone, a commit of the range whose parents were cut off makes the range unknowable.
-    fn check_not_cut_by_shallow(
-        &self,
-        range: &HashMap<ObjectId, Vec<ObjectId>>,
-    ) -> Result<(), GitError> {
+    fn check_not_cut_by_shallow(&self, range: &HashMap<ObjectId, Vec<ObjectId>>) -> Result<(), GitError> {
         let Ok(Some(shallow)) = self.repo.shallow_commits() else {
             return Ok(());
         };
@@ -228,10 +215,7 @@ mod tests {
             (id(4), vec![id(2), id(3)]),
         ]
         .into();
-        assert_eq!(
-            topo_parents_first(id(4), &graph),
-            vec![id(1), id(2), id(3), id(4)]
-        );
+        assert_eq!(topo_parents_first(id(4), &graph), vec![id(1), id(2), id(3), id(4)]);
     }
 
     #[test]

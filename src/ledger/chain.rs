@@ -99,7 +99,11 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { expected_seq: 1, prev: GENESIS.to_string(), broken: None }
+        Verifier {
+            expected_seq: 1,
+            prev: GENESIS.to_string(),
+            broken: None,
+        }
     }
 }
 
@@ -110,7 +114,11 @@ impl Verifier {
             return false;
         }
         if let Some(problem) = self.check(entry) {
-            let seq = if entry.seq > self.expected_seq { self.expected_seq } else { entry.seq };
+            let seq = if entry.seq > self.expected_seq {
+                self.expected_seq
+            } else {
+                entry.seq
+            };
             self.broken = Some((seq, problem));
             return false;
         }
@@ -134,14 +142,28 @@ impl Verifier {
             ));
         }
         if e.prev_hash != self.prev {
-            return Some(format!("entry {} ({} {}) does not link to entry {}: prev_hash was changed", e.seq, e.entry_type, e.id, e.seq - 1));
+            return Some(format!(
+                "entry {} ({} {}) does not link to entry {}: prev_hash was changed",
+                e.seq,
+                e.entry_type,
+                e.id,
+                e.seq - 1
+            ));
         }
         if entry_hash(&e.prev_hash, &e.body) != e.hash {
-            return Some(format!("entry {} ({} {}): the record does not match its hash: it was altered", e.seq, e.entry_type, e.id));
+            return Some(format!(
+                "entry {} ({} {}): the record does not match its hash: it was altered",
+                e.seq, e.entry_type, e.id
+            ));
         }
         let body: Value = match serde_json::from_str(&e.body) {
             Ok(v) => v,
-            Err(err) => return Some(format!("entry {} ({} {}): the record is not JSON: {err}", e.seq, e.entry_type, e.id)),
+            Err(err) => {
+                return Some(format!(
+                    "entry {} ({} {}): the record is not JSON: {err}",
+                    e.seq, e.entry_type, e.id
+                ));
+            }
         };
         let fields_agree = body.get("seq").and_then(Value::as_i64) == Some(e.seq)
             && body.get("id").and_then(Value::as_str) == Some(e.id.as_str())
@@ -162,8 +184,14 @@ impl Verifier {
         }
         let last = self.expected_seq - 1;
         match head {
-            None if last == 0 => Verdict::Intact { entries: 0, head: GENESIS.to_string() },
-            None => Verdict::Broken { seq: 1, problem: format!("the chain has {last} entries but its head record is missing") },
+            None if last == 0 => Verdict::Intact {
+                entries: 0,
+                head: GENESIS.to_string(),
+            },
+            None => Verdict::Broken {
+                seq: 1,
+                problem: format!("the chain has {last} entries but its head record is missing"),
+            },
             Some(h) if h.seq != last || h.hash != self.prev => Verdict::Broken {
                 seq: last + 1,
                 problem: format!(
@@ -171,7 +199,10 @@ impl Verifier {
                     h.seq, h.hash
                 ),
             },
-            Some(_) => Verdict::Intact { entries: last, head: self.prev },
+            Some(_) => Verdict::Intact {
+                entries: last,
+                head: self.prev,
+            },
         }
     }
 }
@@ -184,9 +215,19 @@ mod tests {
         let mut prev = GENESIS.to_string();
         let mut out = Vec::new();
         for seq in 1..=n {
-            let body = canonical_json(&serde_json::json!({"seq": seq, "id": format!("r{seq}"), "repo": "a/b", "x": seq * 2})).unwrap();
+            let body =
+                canonical_json(&serde_json::json!({"seq": seq, "id": format!("r{seq}"), "repo": "a/b", "x": seq * 2}))
+                    .unwrap();
             let hash = entry_hash(&prev, &body);
-            out.push(ChainEntry { seq, entry_type: "run".into(), id: format!("r{seq}"), repo: "a/b".into(), prev_hash: prev.clone(), hash: hash.clone(), body });
+            out.push(ChainEntry {
+                seq,
+                entry_type: "run".into(),
+                id: format!("r{seq}"),
+                repo: "a/b".into(),
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                body,
+            });
             prev = hash;
         }
         (out, Head { seq: n, hash: prev })
@@ -205,13 +246,22 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
         let v = serde_json::json!({"b": 1, "a": {"z": [ {"y": 1, "x": 2} ], "c": null}});
-        assert_eq!(canonical_json(&v).unwrap(), r#"{"a":{"c":null,"z":[{"x":2,"y":1}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&v).unwrap(),
+            r#"{"a":{"c":null,"z":[{"x":2,"y":1}]},"b":1}"#
+        );
     }
 
     #[test]
     fn intact_chain_verifies_and_each_kind_of_tampering_is_named() {
         let (entries, head) = chain(5);
-        assert_eq!(verify(&entries, Some(&head)), Verdict::Intact { entries: 5, head: head.hash.clone() });
+        assert_eq!(
+            verify(&entries, Some(&head)),
+            Verdict::Intact {
+                entries: 5,
+                head: head.hash.clone()
+            }
+        );
 
         let mut edited = entries.clone();
         edited[2].body = edited[2].body.replace("\"x\":6", "\"x\":7");

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 
 use super::chain::canonical_json;
 use super::model::{
-    AiCommit, CorrectionBatch, CorrectionKind, CorrectionSubmission, CorrectionsWritten, FindingsSummary, RunRecord, RunSubmission,
-    RunWaiver, Written,
+    AiCommit, CorrectionBatch, CorrectionKind, CorrectionSubmission, CorrectionsWritten, FindingsSummary, RunRecord,
+    RunSubmission, RunWaiver, Written,
 };
 use super::spool::{Spool, SpoolError, SpoolItem};
 use crate::gate::model::{GateReport, Level};
@@ -35,7 +35,9 @@ pub enum ClientError {
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),
     /// Worth retrying later: the ledger was unreachable or failing.
-    #[error("the ledger at {url} is unreachable: {reason}. The records are kept in the spool; run `aigate ledger flush` later")]
+    #[error(
+        "the ledger at {url} is unreachable: {reason}. The records are kept in the spool; run `aigate ledger flush` later"
+    )]
     Unavailable { url: String, reason: String },
     /// The ledger refused the request; sending it again will not help.
     #[error("the ledger refused the request ({status}): {message}")]
@@ -74,7 +76,11 @@ pub struct Retry {
 
 impl Default for Retry {
     fn default() -> Self {
-        Retry { attempts: 3, first_backoff: Duration::from_millis(250), timeout: Duration::from_secs(10) }
+        Retry {
+            attempts: 3,
+            first_backoff: Duration::from_millis(250),
+            timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -99,12 +105,21 @@ impl LedgerClient {
             .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Setup(e.to_string()))?;
-        Ok(LedgerClient { http, base, token, retry })
+        Ok(LedgerClient {
+            http,
+            base,
+            token,
+            retry,
+        })
     }
 
     /// A client with the token from `AIGATE_LEDGER_TOKEN`.
     pub fn from_env(base_url: &str) -> Result<LedgerClient, ClientError> {
-        LedgerClient::new(base_url, std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()), Retry::default())
+        LedgerClient::new(
+            base_url,
+            std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()),
+            Retry::default(),
+        )
     }
 
     pub fn base_url(&self) -> &str {
@@ -122,7 +137,10 @@ impl LedgerClient {
             }
             match request.send().await {
                 Ok(response) if response.status().is_success() => {
-                    return response.json().await.map_err(|e| ClientError::Unavailable { url: self.base.clone(), reason: e.to_string() });
+                    return response.json().await.map_err(|e| ClientError::Unavailable {
+                        url: self.base.clone(),
+                        reason: e.to_string(),
+                    });
                 }
                 Ok(response) => {
                     let status = response.status();
@@ -132,7 +150,10 @@ impl LedgerClient {
                         .map(|e| e.error)
                         .unwrap_or_else(|_| status.canonical_reason().unwrap_or("error").to_string());
                     if !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) {
-                        return Err(ClientError::Refused { status: status.as_u16(), message });
+                        return Err(ClientError::Refused {
+                            status: status.as_u16(),
+                            message,
+                        });
                     }
                     last = format!("{status}: {message}");
                 }
@@ -143,7 +164,10 @@ impl LedgerClient {
                 backoff *= 2;
             }
         }
-        Err(ClientError::Unavailable { url: self.base.clone(), reason: last })
+        Err(ClientError::Unavailable {
+            url: self.base.clone(),
+            reason: last,
+        })
     }
 
     /// Posts a run (its `idempotency_key` should be set; see [`with_content_key`]).
@@ -152,8 +176,17 @@ impl LedgerClient {
     }
 
     /// Posts corrections as one batch (one transaction on the ledger).
-    pub async fn post_corrections(&self, corrections: &[CorrectionSubmission]) -> Result<CorrectionsWritten, ClientError> {
-        self.post("/v1/corrections", &CorrectionBatch { corrections: corrections.to_vec() }).await
+    pub async fn post_corrections(
+        &self,
+        corrections: &[CorrectionSubmission],
+    ) -> Result<CorrectionsWritten, ClientError> {
+        self.post(
+            "/v1/corrections",
+            &CorrectionBatch {
+                corrections: corrections.to_vec(),
+            },
+        )
+        .await
     }
 
     /// Sends spooled records; each acknowledged one leaves the spool, each refused for good
@@ -161,7 +194,8 @@ impl LedgerClient {
     pub async fn flush(&self, spool: &Spool) -> Result<Delivery, ClientError> {
         let mut delivery = Delivery::default();
         let items = spool.list()?;
-        let (runs, corrections): (Vec<_>, Vec<_>) = items.into_iter().partition(|(_, i)| matches!(i, SpoolItem::Run(_)));
+        let (runs, corrections): (Vec<_>, Vec<_>) =
+            items.into_iter().partition(|(_, i)| matches!(i, SpoolItem::Run(_)));
         for (path, item) in runs {
             let SpoolItem::Run(run) = item else { continue };
             match self.post_run(&run).await {
@@ -177,8 +211,16 @@ impl LedgerClient {
             }
         }
         for chunk in corrections.chunks(BATCH) {
-            let batch: Vec<CorrectionSubmission> =
-                chunk.iter().filter_map(|(_, i)| if let SpoolItem::Correction(c) = i { Some(c.clone()) } else { None }).collect();
+            let batch: Vec<CorrectionSubmission> = chunk
+                .iter()
+                .filter_map(|(_, i)| {
+                    if let SpoolItem::Correction(c) = i {
+                        Some(c.clone())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             match self.post_corrections(&batch).await {
                 Ok(_) => {
                     for (path, _) in chunk {
@@ -211,12 +253,21 @@ impl LedgerClient {
     /// Reports a run: first sends what earlier runs spooled, then the run and its corrections
     /// (fixes and waivers). Whatever cannot be sent is spooled; only a spool that cannot be
     /// written is an error (then the records really could be lost, and the gate must say so).
-    pub async fn deliver(&self, spool: &Spool, run: RunSubmission, corrections: Vec<CorrectionSubmission>) -> Result<Delivery, ClientError> {
+    pub async fn deliver(
+        &self,
+        spool: &Spool,
+        run: RunSubmission,
+        corrections: Vec<CorrectionSubmission>,
+    ) -> Result<Delivery, ClientError> {
         let mut delivery = self.flush(spool).await?;
         let earlier = std::mem::take(&mut delivery.sent);
         delivery.flushed = earlier;
         let mut pending: Vec<SpoolItem> = std::iter::once(SpoolItem::Run(with_content_key(run, "run")))
-            .chain(corrections.into_iter().map(|c| SpoolItem::Correction(with_content_key(c, "correction"))))
+            .chain(
+                corrections
+                    .into_iter()
+                    .map(|c| SpoolItem::Correction(with_content_key(c, "correction"))),
+            )
             .collect();
         if delivery.error.is_none() {
             pending = self.send_now(pending, &mut delivery).await;
@@ -244,7 +295,15 @@ impl LedgerClient {
                 }
             }
         }
-        let corrections: Vec<CorrectionSubmission> = rest.filter_map(|i| if let SpoolItem::Correction(c) = i { Some(c) } else { None }).collect();
+        let corrections: Vec<CorrectionSubmission> = rest
+            .filter_map(|i| {
+                if let SpoolItem::Correction(c) = i {
+                    Some(c)
+                } else {
+                    None
+                }
+            })
+            .collect();
         for chunk in corrections.chunks(BATCH) {
             if delivery.error.is_some() {
                 unsent.extend(chunk.iter().cloned().map(SpoolItem::Correction));
@@ -262,7 +321,12 @@ impl LedgerClient {
     }
 
     /// [`LedgerClient::deliver`] for synchronous callers (the gate): runs on its own small runtime.
-    pub fn deliver_blocking(&self, spool: &Spool, run: RunSubmission, corrections: Vec<CorrectionSubmission>) -> Result<Delivery, ClientError> {
+    pub fn deliver_blocking(
+        &self,
+        spool: &Spool,
+        run: RunSubmission,
+        corrections: Vec<CorrectionSubmission>,
+    ) -> Result<Delivery, ClientError> {
         block_on(self.deliver(spool, run, corrections))
     }
 
@@ -345,7 +409,9 @@ impl Keyed for CorrectionSubmission {
 /// canonical JSON: the same content always gets the same key.
 pub fn with_content_key<T: Keyed>(mut record: T, prefix: &str) -> T {
     if record.key_slot().is_none() {
-        let digest = canonical_json(&record).map(|c| hex::encode(Sha256::digest(c.as_bytes()))).unwrap_or_default();
+        let digest = canonical_json(&record)
+            .map(|c| hex::encode(Sha256::digest(c.as_bytes())))
+            .unwrap_or_default();
         *record.key_slot() = Some(format!("{prefix}-{digest}"));
     }
     record
@@ -368,7 +434,14 @@ pub fn run_submission(report: &GateReport, ctx: &RunContext, commits: &[CommitPr
     let waivers = report
         .findings
         .iter()
-        .filter_map(|f| f.waived.as_ref().map(|w| RunWaiver { rule_id: f.rule_id.clone(), path: f.path.clone(), line: f.start.line, reason: w.reason.clone() }))
+        .filter_map(|f| {
+            f.waived.as_ref().map(|w| RunWaiver {
+                rule_id: f.rule_id.clone(),
+                path: f.path.clone(),
+                line: f.start.line,
+                reason: w.reason.clone(),
+            })
+        })
         .collect();
     RunSubmission {
         idempotency_key: None,
@@ -380,7 +453,15 @@ pub fn run_submission(report: &GateReport, ctx: &RunContext, commits: &[CommitPr
         policy_digest: report.policy_digest.clone(),
         verdict: report.verdict.outcome,
         verdict_reason: report.verdict.reason.clone(),
-        ai_commits: commits.iter().filter(|c| c.ai).map(|c| AiCommit { sha: c.sha.clone(), tool: c.tool.clone(), model: c.model.clone() }).collect(),
+        ai_commits: commits
+            .iter()
+            .filter(|c| c.ai)
+            .map(|c| AiCommit {
+                sha: c.sha.clone(),
+                tool: c.tool.clone(),
+                model: c.model.clone(),
+            })
+            .collect(),
         findings: FindingsSummary {
             total: report.totals.findings as u64,
             blocking: report.totals.blocking as u64,
@@ -394,9 +475,14 @@ pub fn run_submission(report: &GateReport, ctx: &RunContext, commits: &[CommitPr
 
 /// Everything the gate reports for one run: the run, the human fixes of AI lines the trace
 /// found, and the waivers the run honoured. Pass the result to [`LedgerClient::deliver`].
-pub fn gate_records(report: &GateReport, ctx: &RunContext, trace: &Trace) -> (RunSubmission, Vec<CorrectionSubmission>) {
+pub fn gate_records(
+    report: &GateReport,
+    ctx: &RunContext,
+    trace: &Trace,
+) -> (RunSubmission, Vec<CorrectionSubmission>) {
     let run = run_submission(report, ctx, &trace.commits);
-    let mut corrections: Vec<CorrectionSubmission> = trace.corrections.iter().map(|c| fix_submission(&ctx.repo, c)).collect();
+    let mut corrections: Vec<CorrectionSubmission> =
+        trace.corrections.iter().map(|c| fix_submission(&ctx.repo, c)).collect();
     corrections.extend(waiver_submissions(&ctx.repo, report));
     (run, corrections)
 }

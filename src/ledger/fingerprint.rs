@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::Node;
+use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_language::{LanguageExt, SupportLang};
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -63,7 +63,11 @@ fn is_identifier(kind: &str) -> bool {
 }
 
 fn is_literal(kind: &str) -> bool {
-    ["string", "number", "integer", "float", "char", "literal", "boolean", "heredoc"].iter().any(|k| kind.contains(k))
+    [
+        "string", "number", "integer", "float", "char", "literal", "boolean", "heredoc",
+    ]
+    .iter()
+    .any(|k| kind.contains(k))
         || matches!(kind, "true" | "false" | "nil" | "none" | "null")
 }
 
@@ -140,17 +144,37 @@ mod tests {
 
     #[test]
     fn same_fix_with_other_names_and_literals_has_the_same_fingerprint() {
-        let a = fingerprint("src/a.rs", "let cfg = load(\"a.toml\").unwrap();\n", "let cfg = load(\"a.toml\")?;\n");
-        let b = fingerprint("lib/b.rs", "let settings = read_file(\"/etc/x\").unwrap(); // AI\n", "let settings = read_file(\"/etc/x\")?;\n");
+        let a = fingerprint(
+            "src/a.rs",
+            "let cfg = load(\"a.toml\").unwrap();\n",
+            "let cfg = load(\"a.toml\")?;\n",
+        );
+        let b = fingerprint(
+            "lib/b.rs",
+            "let settings = read_file(\"/etc/x\").unwrap(); // AI\n",
+            "let settings = read_file(\"/etc/x\")?;\n",
+        );
         assert_eq!(a, b);
         assert!(a.starts_with("ast1:"));
     }
 
     #[test]
     fn a_different_fix_has_a_different_fingerprint() {
-        let a = fingerprint("src/a.rs", "let cfg = load(path).unwrap();\n", "let cfg = load(path)?;\n");
-        let c = fingerprint("src/a.rs", "let cfg = load(path).unwrap();\n", "let cfg = load(path).unwrap_or_default();\n");
-        let swapped = fingerprint("src/a.rs", "let cfg = load(path)?;\n", "let cfg = load(path).unwrap();\n");
+        let a = fingerprint(
+            "src/a.rs",
+            "let cfg = load(path).unwrap();\n",
+            "let cfg = load(path)?;\n",
+        );
+        let c = fingerprint(
+            "src/a.rs",
+            "let cfg = load(path).unwrap();\n",
+            "let cfg = load(path).unwrap_or_default();\n",
+        );
+        let swapped = fingerprint(
+            "src/a.rs",
+            "let cfg = load(path)?;\n",
+            "let cfg = load(path).unwrap();\n",
+        );
         assert_ne!(a, c);
         assert_ne!(a, swapped);
     }

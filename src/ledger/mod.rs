@@ -41,7 +41,9 @@ pub fn now() -> String {
 }
 
 fn format_time(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC).format(TIMESTAMP).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.to_offset(UtcOffset::UTC)
+        .format(TIMESTAMP)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// Parses an RFC 3339 time (any offset) into the ledger's timestamp format.

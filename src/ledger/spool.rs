@@ -73,7 +73,10 @@ impl Spool {
     }
 
     fn write_err(&self, source: std::io::Error) -> SpoolError {
-        SpoolError::Write { path: self.dir.clone(), source }
+        SpoolError::Write {
+            path: self.dir.clone(),
+            source,
+        }
     }
 
     /// Writes `item` atomically; returns its file.
@@ -83,7 +86,9 @@ impl Spool {
         let json = serde_json::to_vec_pretty(item)?;
         let mut nonce = [0u8; 8];
         let _ = getrandom::fill(&mut nonce);
-        let tmp = self.dir.join(format!(".{}.{}.tmp", item.file_name(), hex::encode(nonce)));
+        let tmp = self
+            .dir
+            .join(format!(".{}.{}.tmp", item.file_name(), hex::encode(nonce)));
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(&json)?;
@@ -104,7 +109,12 @@ impl Spool {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(SpoolError::Read { path: self.dir.clone(), source }),
+            Err(source) => {
+                return Err(SpoolError::Read {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
         };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(Result::ok)
@@ -114,7 +124,10 @@ impl Spool {
         paths.sort();
         let mut out = Vec::new();
         for path in paths {
-            let text = fs::read(&path).map_err(|source| SpoolError::Read { path: path.clone(), source })?;
+            let text = fs::read(&path).map_err(|source| SpoolError::Read {
+                path: path.clone(),
+                source,
+            })?;
             match serde_json::from_slice(&text) {
                 Ok(item) => out.push((path, item)),
                 Err(e) => self.reject(&path, &format!("not a spooled ledger record: {e}"))?,
@@ -135,7 +148,10 @@ impl Spool {
     pub fn reject(&self, path: &Path, reason: &str) -> Result<(), SpoolError> {
         let dir = self.dir.join("rejected");
         fs::create_dir_all(&dir).map_err(|e| self.write_err(e))?;
-        let name = path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("record.json"));
+        let name = path
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("record.json"));
         let target = dir.join(&name);
         fs::rename(path, &target).map_err(|e| self.write_err(e))?;
         fs::write(target.with_extension("reason.txt"), reason).map_err(|e| self.write_err(e))

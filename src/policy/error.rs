@@ -21,16 +21,10 @@ pub enum PolicyError {
 
     #[error("duplicate invariant id `{id}`: defined in {first} and in {second}")]
     #[diagnostic(help("invariant ids are unique across the whole policy; rename one of them"))]
-    DuplicateId {
-        id: String,
-        first: String,
-        second: String,
-    },
+    DuplicateId { id: String, first: String, second: String },
 
     #[error("unknown pack `{name}`; the loaded packs are: {known}")]
-    #[diagnostic(help(
-        "pack names are the directory names under rules/ (see `aigate rules list`)"
-    ))]
+    #[diagnostic(help("pack names are the directory names under rules/ (see `aigate rules list`)"))]
     UnknownPack { name: String, known: String },
 
     #[error("cannot build the engine: {0}")]
@@ -74,10 +68,7 @@ impl RuleError {
         let line = line.max(1);
         let column = column.max(1);
         let offset = byte_offset(text, line, column);
-        let len = text[offset..]
-            .find(['\n', ':'])
-            .unwrap_or(text.len() - offset)
-            .max(1);
+        let len = text[offset..].find(['\n', ':']).unwrap_or(text.len() - offset).max(1);
         let len = len.min(text.len().saturating_sub(offset));
         let what = match (rule_id, key) {
             (Some(id), Some(key)) => format!("rule `{id}`, key `{key}`"),

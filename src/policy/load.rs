@@ -94,24 +94,22 @@ struct KindKey {
 }
 
 pub(crate) fn parse_file(file: &RuleFile<'_>) -> Result<Vec<Invariant>, Box<RuleError>> {
-    let starts: Vec<(Location, Option<String>)> =
-        ast_grep_config::from_multiple::<Spanned<IdOnly>>(file.text)
-            .map(|docs| {
-                docs.into_iter()
-                    .map(|d| {
-                        let id = match d.value.id {
-                            Some(Value::String(s)) => Some(s),
-                            _ => None,
-                        };
-                        (d.referenced, id)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+    let starts: Vec<(Location, Option<String>)> = ast_grep_config::from_multiple::<Spanned<IdOnly>>(file.text)
+        .map(|docs| {
+            docs.into_iter()
+                .map(|d| {
+                    let id = match d.value.id {
+                        Some(Value::String(s)) => Some(s),
+                        _ => None,
+                    };
+                    (d.referenced, id)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let raw: Vec<Spanned<RawDoc>> =
         ast_grep_config::from_multiple(file.text).map_err(|e| yaml_error(file, &starts, &e))?;
-    let values: Vec<Value> =
-        ast_grep_config::from_multiple(file.text).map_err(|e| yaml_error(file, &starts, &e))?;
+    let values: Vec<Value> = ast_grep_config::from_multiple(file.text).map_err(|e| yaml_error(file, &starts, &e))?;
     if raw.len() != values.len() {
         return Err(RuleError::new(
             file.name,
@@ -147,11 +145,7 @@ fn col_of(l: Location) -> u32 {
     l.column() as u32
 }
 
-fn yaml_error(
-    file: &RuleFile<'_>,
-    starts: &[(Location, Option<String>)],
-    e: &serde_saphyr::Error,
-) -> Box<RuleError> {
+fn yaml_error(file: &RuleFile<'_>, starts: &[(Location, Option<String>)], e: &serde_saphyr::Error) -> Box<RuleError> {
     let loc = e.location();
     let (line, column) = loc.map_or((1, 1), |l| (line_of(l), col_of(l)));
     // The document the error is in: the last one starting at or before the error's line.
@@ -201,22 +195,13 @@ fn backticked(message: &str) -> Option<String> {
 /// The mapping key written on a 1-based line, if any.
 fn key_on_line(text: &str, line: u32) -> Option<String> {
     let l = text.lines().nth(line.checked_sub(1)? as usize)?;
-    let key = l
-        .trim_start()
-        .trim_start_matches("- ")
-        .split(':')
-        .next()?
-        .trim();
+    let key = l.trim_start().trim_start_matches("- ").split(':').next()?.trim();
     (!key.is_empty() && !key.contains(' ')).then(|| key.to_string())
 }
 
 /// The first line in `from..=to` (1-based) whose text is the mapping key `key:`; gives (line, column).
 pub(crate) fn find_key(text: &str, key: &str, from: u32, to: u32) -> Option<(u32, u32)> {
-    for (i, l) in text
-        .lines()
-        .enumerate()
-        .skip(from.saturating_sub(1) as usize)
-    {
+    for (i, l) in text.lines().enumerate().skip(from.saturating_sub(1) as usize) {
         let n = i as u32 + 1;
         if n > to {
             break;
@@ -240,13 +225,7 @@ pub(crate) fn find_key(text: &str, key: &str, from: u32, to: u32) -> Option<(u32
     None
 }
 
-fn build(
-    file: &RuleFile<'_>,
-    doc: RawDoc,
-    value: Value,
-    start: u32,
-    end: u32,
-) -> Result<Invariant, Box<RuleError>> {
+fn build(file: &RuleFile<'_>, doc: RawDoc, value: Value, start: u32, end: u32) -> Result<Invariant, Box<RuleError>> {
     let id = doc
         .id
         .as_ref()
@@ -308,10 +287,7 @@ fn build(
     };
     if kind != "rule" {
         for (name, at) in [
-            (
-                "constraints",
-                doc.constraints.as_ref().map(|s| s.referenced),
-            ),
+            ("constraints", doc.constraints.as_ref().map(|s| s.referenced)),
             ("utils", doc.utils.as_ref().map(|s| s.referenced)),
             ("transform", doc.transform.as_ref().map(|s| s.referenced)),
             ("fix", doc.fix.as_ref().map(|s| s.referenced)),
@@ -322,9 +298,7 @@ fn build(
                 return Err(err(
                     at,
                     name,
-                    format!(
-                        "`{name}:` only applies to `rule:` (ast-grep) rules, not to `{kind}:` rules"
-                    ),
+                    format!("`{name}:` only applies to `rule:` (ast-grep) rules, not to `{kind}:` rules"),
                     "remove the key, or write the check as an ast-grep `rule:`",
                 ));
             }
@@ -365,12 +339,7 @@ fn build(
     }
 
     let metadata = doc.metadata.map(|m| m.value).unwrap_or_default();
-    if file.builtin
-        && metadata
-            .rationale
-            .as_deref()
-            .is_none_or(|r| r.trim().is_empty())
-    {
+    if file.builtin && metadata.rationale.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(err(
             None,
             "metadata.rationale",
@@ -380,22 +349,10 @@ fn build(
     }
 
     let globs = FileGlobs {
-        files: compile_globs(doc.files.as_ref()).map_err(|m| {
-            err(
-                doc.files.as_ref().map(|s| s.referenced),
-                "files",
-                m,
-                "fix the glob",
-            )
-        })?,
-        ignores: compile_globs(doc.ignores.as_ref()).map_err(|m| {
-            err(
-                doc.ignores.as_ref().map(|s| s.referenced),
-                "ignores",
-                m,
-                "fix the glob",
-            )
-        })?,
+        files: compile_globs(doc.files.as_ref())
+            .map_err(|m| err(doc.files.as_ref().map(|s| s.referenced), "files", m, "fix the glob"))?,
+        ignores: compile_globs(doc.ignores.as_ref())
+            .map_err(|m| err(doc.ignores.as_ref().map(|s| s.referenced), "ignores", m, "fix the glob"))?,
     };
     let glob_strings = |g: &Option<Spanned<Vec<GlobEntry>>>| -> Vec<String> {
         g.as_ref()
@@ -403,18 +360,9 @@ fn build(
             .unwrap_or_default()
     };
 
-    let missing = || {
-        err(
-            None,
-            kind,
-            format!("`{kind}:` has no value"),
-            "give the kind its spec",
-        )
-    };
+    let missing = || err(None, kind, format!("`{kind}:` has no value"), "give the kind its spec");
     // The kind's own validation (globs, regexes) at load time, located at the kind's key.
-    let invalid = |at: Location, message: String| {
-        err(Some(at), kind, message, "fix the value under this key")
-    };
+    let invalid = |at: Location, message: String| err(Some(at), kind, message, "fix the value under this key");
     let definition = to_json(&value);
     let fix = definition.get("fix").cloned();
     let (check, kind_name) = match kind {
@@ -461,11 +409,7 @@ fn build(
         }
         "query" => {
             let lang = language.unwrap_or(Lang::Rust);
-            let q = doc
-                .query
-                .as_ref()
-                .map(|s| s.value.as_str())
-                .unwrap_or_default();
+            let q = doc.query.as_ref().map(|s| s.value.as_str()).unwrap_or_default();
             let capture = doc.capture.as_ref().map(|s| s.value.as_str());
             let compiled = query::compile(lang, q, capture).map_err(|e| {
                 let (key, at) = match e.in_capture {
@@ -498,30 +442,22 @@ fn build(
         }
         "imports" => {
             let spec = doc.imports.ok_or_else(missing)?;
-            spec.value
-                .validate()
-                .map_err(|m| invalid(spec.referenced, m))?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
             (Check::Imports(spec.value), KindName::Imports)
         }
         "paths" => {
             let spec = doc.paths.ok_or_else(missing)?;
-            spec.value
-                .validate()
-                .map_err(|m| invalid(spec.referenced, m))?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
             (Check::Paths(spec.value), KindName::Paths)
         }
         "diff" => {
             let spec = doc.diff.ok_or_else(missing)?;
-            spec.value
-                .validate()
-                .map_err(|m| invalid(spec.referenced, m))?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
             (Check::Diff(spec.value), KindName::Diff)
         }
         "rust" => {
             let spec = doc.rust.ok_or_else(missing)?;
-            spec.value
-                .validate()
-                .map_err(|m| invalid(spec.referenced, m))?;
+            spec.value.validate().map_err(|m| invalid(spec.referenced, m))?;
             (Check::Rust(spec.value), KindName::Rust)
         }
         _ => (
@@ -554,9 +490,7 @@ fn build(
     })
 }
 
-fn compile_globs(
-    entries: Option<&Spanned<Vec<GlobEntry>>>,
-) -> Result<Option<globset::GlobSet>, String> {
+fn compile_globs(entries: Option<&Spanned<Vec<GlobEntry>>>) -> Result<Option<globset::GlobSet>, String> {
     let Some(entries) = entries else {
         return Ok(None);
     };
@@ -570,9 +504,7 @@ fn compile_globs(
             .map_err(|e| format!("invalid glob `{glob}`: {e}"))?;
         set.add(g);
     }
-    set.build()
-        .map(Some)
-        .map_err(|e| format!("invalid globs: {e}"))
+    set.build().map(Some).map_err(|e| format!("invalid globs: {e}"))
 }
 
 fn entry_list(entries: &Spanned<Vec<GlobEntry>>) -> Vec<(String, bool)> {
@@ -581,10 +513,7 @@ fn entry_list(entries: &Spanned<Vec<GlobEntry>>) -> Vec<(String, bool)> {
         .iter()
         .map(|e| match e {
             GlobEntry::Glob(g) => (g.clone(), false),
-            GlobEntry::Config {
-                glob,
-                case_insensitive,
-            } => (glob.clone(), *case_insensitive),
+            GlobEntry::Config { glob, case_insensitive } => (glob.clone(), *case_insensitive),
         })
         .collect()
 }
@@ -602,11 +531,10 @@ pub(crate) fn to_json(value: &Value) -> serde_json::Value {
         Value::I16(n) => J::from(*n),
         Value::I32(n) => J::from(*n),
         Value::I64(n) => J::from(*n),
-        Value::F32(n) => serde_json::Number::from_f64(f64::from(*n))
-            .map_or_else(|| J::String(n.to_string()), J::Number),
-        Value::F64(n) => {
-            serde_json::Number::from_f64(*n).map_or_else(|| J::String(n.to_string()), J::Number)
+        Value::F32(n) => {
+            serde_json::Number::from_f64(f64::from(*n)).map_or_else(|| J::String(n.to_string()), J::Number)
         }
+        Value::F64(n) => serde_json::Number::from_f64(*n).map_or_else(|| J::String(n.to_string()), J::Number),
         Value::Char(c) => J::String(c.to_string()),
         Value::String(s) => J::String(s.clone()),
         Value::Unit => J::Null,
@@ -615,8 +543,7 @@ pub(crate) fn to_json(value: &Value) -> serde_json::Value {
         Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
         Value::Map(map) => {
             let mut out = serde_json::Map::new();
-            let sorted: BTreeMap<String, &Value> =
-                map.iter().map(|(k, v)| (key_string(k), v)).collect();
+            let sorted: BTreeMap<String, &Value> = map.iter().map(|(k, v)| (key_string(k), v)).collect();
             for (k, v) in sorted {
                 out.insert(k, to_json(v));
             }

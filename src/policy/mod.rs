@@ -26,10 +26,7 @@ pub mod builtin {
 
     /// The embedded file at `path` (below `rules/`), if any.
     pub fn file(path: &str) -> Option<&'static str> {
-        FILES
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, text)| *text)
+        FILES.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
     }
 }
 
@@ -198,10 +195,7 @@ fn load_builtin(policy: &mut Policy) -> Result<(), PolicyError> {
     for (path, text) in builtin::FILES {
         if let Some((dir, "pack.yaml" | "pack.yml")) = path.split_once('/') {
             ensure_pack(policy, dir, true);
-            names.insert(
-                dir,
-                apply_manifest(policy, dir, &format!("rules/{path}"), text)?,
-            );
+            names.insert(dir, apply_manifest(policy, dir, &format!("rules/{path}"), text)?);
         }
     }
     for (path, text) in builtin::FILES {
@@ -243,18 +237,11 @@ fn ensure_pack(policy: &mut Policy, name: &str, builtin: bool) {
 }
 
 /// Reads a `pack.yaml`; returns the pack's name (the manifest's `name`, else `default_name`).
-fn apply_manifest(
-    policy: &mut Policy,
-    default_name: &str,
-    shown: &str,
-    text: &str,
-) -> Result<String, PolicyError> {
+fn apply_manifest(policy: &mut Policy, default_name: &str, shown: &str, text: &str) -> Result<String, PolicyError> {
     let manifest: Manifest = serde_saphyr::from_str::<Option<Manifest>>(text)
         .map(Option::unwrap_or_default)
         .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line() as u32, l.column() as u32));
             PolicyError::from(RuleError::new(
                 shown,
                 text,
@@ -298,20 +285,11 @@ fn load_path(policy: &mut Policy, path: &Path) -> Result<(), PolicyError> {
             .file_name()
             .map_or_else(|| "rules".to_string(), |n| n.to_string_lossy().into_owned());
         let text = read(manifest)?;
-        let name = apply_manifest(
-            policy,
-            &default_name,
-            &manifest.display().to_string(),
-            &text,
-        )?;
+        let name = apply_manifest(policy, &default_name, &manifest.display().to_string(), &text)?;
         packs.insert(dir, name);
     }
     for file in &files {
-        let pack = file
-            .ancestors()
-            .skip(1)
-            .find_map(|dir| packs.get(dir))
-            .cloned();
+        let pack = file.ancestors().skip(1).find_map(|dir| packs.get(dir)).cloned();
         load_one(policy, file, pack.as_deref())?;
     }
     Ok(())
@@ -336,11 +314,7 @@ fn read(path: &Path) -> Result<String, PolicyError> {
     })
 }
 
-fn collect(
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    manifests: &mut Vec<PathBuf>,
-) -> Result<(), PolicyError> {
+fn collect(dir: &Path, files: &mut Vec<PathBuf>, manifests: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
     let entries = fs::read_dir(dir).map_err(|source| PolicyError::Read {
         path: dir.to_path_buf(),
         source,
@@ -352,10 +326,7 @@ fn collect(
             collect(&path, files, manifests)?;
             continue;
         }
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if !(name.ends_with(".yml") || name.ends_with(".yaml")) {
             continue;
         }

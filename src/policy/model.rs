@@ -12,9 +12,7 @@ use crate::engine::{diff::DiffSpec, imports::ImportsSpec, paths::PathsSpec, rust
 use crate::engine::{pattern::PatternCheck, query::QueryCheck, waiver::WaiverHygiene};
 
 /// How serious a finding is (ast-grep's levels). `off` disables the invariant.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Off,
@@ -73,11 +71,7 @@ impl Example {
     pub fn parts(&self) -> (Option<&str>, &str, Option<&str>) {
         match self {
             Example::Text(text) => (None, text, None),
-            Example::File { path, head, base } => (
-                path.as_deref(),
-                head.as_deref().unwrap_or(""),
-                base.as_deref(),
-            ),
+            Example::File { path, head, base } => (path.as_deref(), head.as_deref().unwrap_or(""), base.as_deref()),
         }
     }
 }
@@ -255,9 +249,6 @@ impl FileGlobs {
         {
             return false;
         }
-        !self
-            .ignores
-            .as_ref()
-            .is_some_and(|ignores| ignores.is_match(path))
+        !self.ignores.as_ref().is_some_and(|ignores| ignores.is_match(path))
     }
 }

@@ -22,8 +22,7 @@ use std::rc::Rc;
 use bstr::{BString, ByteSlice};
 
 use crate::git::{
-    ChangeStatus, EntryKind, GitError, Hunk, ObjectId, Range, Repo, TreeChange, diff_lines,
-    is_binary, split_lines,
+    ChangeStatus, EntryKind, GitError, Hunk, ObjectId, Range, Repo, TreeChange, diff_lines, is_binary, split_lines,
 };
 
 /// Where a line came from: a commit of the change (index into [`Range::commits`]) and its 0-based line
@@ -103,11 +102,7 @@ pub struct Attribution {
 /// Attributes every line at head of the files the change touched. `tracked(i)` marks the commits (indices into
 /// `range.commits`) whose lines, when a non-tracked, non-merge commit rewrites them, are reported as
 /// [`Rewrite`]s (provenance passes the AI commits).
-pub fn attribute(
-    repo: &Repo,
-    range: &Range,
-    tracked: &dyn Fn(u32) -> bool,
-) -> Result<Attribution, GitError> {
+pub fn attribute(repo: &Repo, range: &Range, tracked: &dyn Fn(u32) -> bool) -> Result<Attribution, GitError> {
     let index: HashMap<ObjectId, u32> = range
         .commits
         .iter()
@@ -154,10 +149,7 @@ pub fn attribute(
             diffs: HashMap::new(),
         };
         let changes = step.changes(0)?;
-        let mut state: State = parent_states
-            .first()
-            .map(|s| (**s).clone())
-            .unwrap_or_default();
+        let mut state: State = parent_states.first().map(|s| (**s).clone()).unwrap_or_default();
         let mut updates = Vec::new();
         for change in changes.changes.iter() {
             if let Some(old) = &change.old_path
@@ -165,8 +157,7 @@ pub fn attribute(
             {
                 state.remove(old);
             }
-            if let (Some(path), Some(id), Some(kind)) =
-                (&change.new_path, change.new_id, change.new_kind)
+            if let (Some(path), Some(id), Some(kind)) = (&change.new_path, change.new_id, change.new_kind)
                 && kind.has_content()
             {
                 updates.push((path.clone(), step.file_state(path, id)?));
@@ -206,11 +197,7 @@ pub fn attribute(
 
 /// The files at head the change touched: those differing from the merge-base of base and head (what a pull
 /// request shows), plus any whose lines the change wrote even if a later commit restored the old text.
-fn head_files(
-    repo: &Repo,
-    range: &Range,
-    head_state: Option<&State>,
-) -> Result<Vec<FileLines>, GitError> {
+fn head_files(repo: &Repo, range: &Range, head_state: Option<&State>) -> Result<Vec<FileLines>, GitError> {
     let head_tree = repo.commit(range.head)?.tree;
     let base_tree = match range.base {
         Some(base) => {
@@ -239,14 +226,7 @@ fn head_files(
     for path in paths {
         let file = head_state.and_then(|s| s.get(&path));
         let (origins, binary) = match file {
-            Some(f) => (
-                if f.binary {
-                    Vec::new()
-                } else {
-                    f.origins.clone()
-                },
-                f.binary,
-            ),
+            Some(f) => (if f.binary { Vec::new() } else { f.origins.clone() }, f.binary),
             // Differs from the fork point yet no commit of the change wrote it: all boundary.
             None => match repo.blob_at_commit(range.head, path.as_bstr())? {
                 Some(data) if is_binary(&data) => (Vec::new(), true),
@@ -254,11 +234,7 @@ fn head_files(
                 None => continue,
             },
         };
-        files.push(FileLines {
-            path,
-            binary,
-            origins,
-        });
+        files.push(FileLines { path, binary, origins });
     }
     Ok(files)
 }
@@ -285,18 +261,13 @@ impl Step<'_> {
         if let Some(diff) = self.diffs.get(&j) {
             return Ok(diff.clone());
         }
-        let changes = self
-            .repo
-            .tree_changes(self.parents.get(j).copied(), self.tree)?;
+        let changes = self.repo.tree_changes(self.parents.get(j).copied(), self.tree)?;
         let by_new_path = changes
             .iter()
             .enumerate()
             .filter_map(|(i, c)| Some((c.new_path.clone()?, i)))
             .collect();
-        let diff = Rc::new(ParentDiff {
-            changes,
-            by_new_path,
-        });
+        let diff = Rc::new(ParentDiff { changes, by_new_path });
         self.diffs.insert(j, diff.clone());
         Ok(diff)
     }
@@ -315,9 +286,7 @@ impl Step<'_> {
         };
         Ok(match (change.status, &change.old_path, change.old_id) {
             // A type change (file ↔ symlink ↔ submodule) starts afresh, as in git blame.
-            (ChangeStatus::Modified, Some(old), Some(old_id))
-                if change.old_kind == change.new_kind =>
-            {
+            (ChangeStatus::Modified, Some(old), Some(old_id)) if change.old_kind == change.new_kind => {
                 Some((old.clone(), old_id))
             }
             (ChangeStatus::Renamed, Some(old), Some(old_id)) => Some((old.clone(), old_id)),
@@ -358,8 +327,7 @@ impl Step<'_> {
                 continue;
             }
             let pstate = self.parent_states[j].get(ppath);
-            let parent_origin =
-                |line: u32| pstate.and_then(|s| s.origins.get(line as usize).copied().flatten());
+            let parent_origin = |line: u32| pstate.and_then(|s| s.origins.get(line as usize).copied().flatten());
             for_each_unchanged(
                 &diff_lines(&pdata, &data),
                 split_lines(&pdata).len() as u32,
@@ -381,10 +349,7 @@ impl Step<'_> {
                 }))
             })
             .collect();
-        Ok(Rc::new(FileState {
-            origins,
-            binary: false,
-        }))
+        Ok(Rc::new(FileState { origins, binary: false }))
     }
 
     fn boundary_state(&self, id: ObjectId) -> Result<FileState, GitError> {
@@ -430,8 +395,8 @@ impl Step<'_> {
         };
         let (old_lines, new_lines) = (split_lines(&old_data), split_lines(&new_data));
         for hunk in diff_lines(&old_data, &new_data) {
-            let removed = &old_state.origins
-                [hunk.old.start as usize..(hunk.old.end as usize).min(old_state.origins.len())];
+            let removed =
+                &old_state.origins[hunk.old.start as usize..(hunk.old.end as usize).min(old_state.origins.len())];
             if !removed.iter().any(owned) {
                 continue;
             }
@@ -487,16 +452,7 @@ mod tests {
     fn unchanged_lines_pair_up_around_hunks() {
         let mut pairs = Vec::new();
         // old: a b c d ; new: a X c d e  → b→X replaced, e appended
-        let hunks = [
-            Hunk {
-                old: 1..2,
-                new: 1..2,
-            },
-            Hunk {
-                old: 4..4,
-                new: 4..5,
-            },
-        ];
+        let hunks = [Hunk { old: 1..2, new: 1..2 }, Hunk { old: 4..4, new: 4..5 }];
         for_each_unchanged(&hunks, 4, |o, n| pairs.push((o, n)));
         assert_eq!(pairs, vec![(0, 0), (2, 2), (3, 3)]);
     }

@@ -87,19 +87,12 @@ mod tests {
 
     #[test]
     fn runs_split_on_authorship_and_gaps() {
-        let commits = [
-            commit("ai1", true),
-            commit("human", false),
-            commit("fix", false),
-        ];
+        let commits = [commit("ai1", true), commit("human", false), commit("fix", false)];
         let o = |commit, line| Some(LineOrigin { commit, line });
         let rewrite = Rewrite {
             commit: 2,
             path: "f.rs".into(),
-            hunk: Hunk {
-                old: 3..8,
-                new: 3..4,
-            },
+            hunk: Hunk { old: 3..8, new: 3..4 },
             old_lines: vec![
                 ("a\n".into(), o(0, 4)),
                 ("b\n".into(), o(0, 5)),
@@ -110,14 +103,8 @@ mod tests {
             new_lines: vec!["x\n".into()],
         };
         let found = corrections(&commits, &[rewrite]);
-        let spans: Vec<_> = found
-            .iter()
-            .map(|c| (c.before.as_str(), c.before_lines))
-            .collect();
-        assert_eq!(
-            spans,
-            vec![("a\nb\n", [5, 6]), ("c\n", [7, 7]), ("d\n", [10, 10])]
-        );
+        let spans: Vec<_> = found.iter().map(|c| (c.before.as_str(), c.before_lines)).collect();
+        assert_eq!(spans, vec![("a\nb\n", [5, 6]), ("c\n", [7, 7]), ("d\n", [10, 10])]);
         assert!(
             found
                 .iter()

@@ -88,18 +88,9 @@ struct Tool {
 
 #[derive(Debug, Clone)]
 enum Body {
-    Trailer {
-        key: String,
-        value: Option<regex::Regex>,
-    },
-    Identity {
-        sides: Vec<Side>,
-        matcher: IdentityMatcher,
-    },
-    Marker {
-        field: MarkerField,
-        regex: regex::Regex,
-    },
+    Trailer { key: String, value: Option<regex::Regex> },
+    Identity { sides: Vec<Side>, matcher: IdentityMatcher },
+    Marker { field: MarkerField, regex: regex::Regex },
 }
 
 #[derive(Debug, Clone)]
@@ -163,15 +154,13 @@ impl Catalogue {
         let remap: Vec<usize> = other
             .tools
             .into_iter()
-            .map(
-                |tool| match self.tools.iter().position(|t| t.id == tool.id) {
-                    Some(i) => i,
-                    None => {
-                        self.tools.push(tool);
-                        self.tools.len() - 1
-                    }
-                },
-            )
+            .map(|tool| match self.tools.iter().position(|t| t.id == tool.id) {
+                Some(i) => i,
+                None => {
+                    self.tools.push(tool);
+                    self.tools.len() - 1
+                }
+            })
             .collect();
         for s in other.signals {
             let tool = remap[s.tool];
@@ -185,11 +174,7 @@ impl Catalogue {
 
     /// The id (`tool-id#n`) of every signal, tools in priority order.
     pub fn signal_ids(&self) -> Vec<String> {
-        let mut ids: Vec<(usize, &str)> = self
-            .signals
-            .iter()
-            .map(|s| (s.tool, s.id.as_str()))
-            .collect();
+        let mut ids: Vec<(usize, &str)> = self.signals.iter().map(|s| (s.tool, s.id.as_str())).collect();
         ids.sort_by_key(|(tool, _)| *tool);
         ids.into_iter().map(|(_, id)| id.to_owned()).collect()
     }
@@ -223,16 +208,11 @@ impl Catalogue {
                     && re.as_ref().is_none_or(|r| r.is_match(value))
                 {
                     let detail = format!("trailer {key}: {value}");
-                    out.push(
-                        self.make_match(s, SignalKind::Trailer, detail, |_| Some(value.as_str())),
-                    );
+                    out.push(self.make_match(s, SignalKind::Trailer, detail, |_| Some(value.as_str())));
                 }
             }
         }
-        let (subject, body) = commit
-            .message
-            .split_once('\n')
-            .unwrap_or((commit.message, ""));
+        let (subject, body) = commit.message.split_once('\n').unwrap_or((commit.message, ""));
         for (field, text) in [
             (MarkerField::Subject, subject),
             (MarkerField::Body, body),
@@ -244,12 +224,7 @@ impl Catalogue {
                     && let Some(found) = regex.find(text)
                 {
                     let line = line_around(text, found.start(), found.end());
-                    out.push(self.make_match(
-                        s,
-                        SignalKind::Marker,
-                        format!("marker {line}"),
-                        |_| Some(line),
-                    ));
+                    out.push(self.make_match(s, SignalKind::Marker, format!("marker {line}"), |_| Some(line)));
                 }
             }
         }
@@ -283,19 +258,10 @@ impl Catalogue {
 
     fn identity_match(&self, s: &CompiledSignal, seen: &Seen<'_>) -> Match {
         let (kind, detail) = match (seen.side, seen.trailer) {
-            (Side::CoAuthor, Some((key, value))) => {
-                (SignalKind::Trailer, format!("trailer {key}: {value}"))
-            }
+            (Side::CoAuthor, Some((key, value))) => (SignalKind::Trailer, format!("trailer {key}: {value}")),
             (side, _) => {
-                let word = if side == Side::Committer {
-                    "committer"
-                } else {
-                    "author"
-                };
-                (
-                    SignalKind::Identity,
-                    format!("{word} {} <{}>", seen.name, seen.email),
-                )
+                let word = if side == Side::Committer { "committer" } else { "author" };
+                (SignalKind::Identity, format!("{word} {} <{}>", seen.name, seen.email))
             }
         };
         self.make_match(s, kind, detail, |from| match from {
@@ -312,10 +278,7 @@ impl Catalogue {
         detail: String,
         field: impl Fn(From) -> Option<&'t str>,
     ) -> Match {
-        let read = |e: &Option<Extract>| {
-            e.as_ref()
-                .and_then(|e| field(e.from).and_then(|text| e.apply(text)))
-        };
+        let read = |e: &Option<Extract>| e.as_ref().and_then(|e| field(e.from).and_then(|text| e.apply(text)));
         let tool = read(&s.tool_name).unwrap_or_else(|| self.tools[s.tool].name.clone());
         let strength = match kind {
             SignalKind::Identity => 0,
@@ -341,17 +304,14 @@ impl Catalogue {
 
 /// Author, committer, then each `Co-authored-by` trailer, in message order.
 fn identities<'a>(commit: &'a CommitMeta<'a>) -> impl Iterator<Item = Seen<'a>> {
-    let people = [
-        (Side::Author, commit.author),
-        (Side::Committer, commit.committer),
-    ]
-    .into_iter()
-    .map(|(side, id)| Seen {
-        side,
-        name: &id.name,
-        email: &id.email,
-        trailer: None,
-    });
+    let people = [(Side::Author, commit.author), (Side::Committer, commit.committer)]
+        .into_iter()
+        .map(|(side, id)| Seen {
+            side,
+            name: &id.name,
+            email: &id.email,
+            trailer: None,
+        });
     let co_authors = commit
         .trailers
         .iter()
@@ -451,10 +411,7 @@ fn compile(file: FileDef, v: &Validator<'_>) -> Result<Catalogue, SignatureError
         }
     }
     for (i, def) in file.not_ai.iter().enumerate() {
-        let at = def
-            .reason
-            .as_ref()
-            .map_or(file.version.referenced, |r| r.referenced);
+        let at = def.reason.as_ref().map_or(file.version.referenced, |r| r.referenced);
         catalogue
             .not_ai
             .push(v.identity(&def.identity(), at, &format!("not_ai[{i}]"))?);
@@ -500,9 +457,10 @@ fn compile_signal(
     }
     let (body, allowed) = match kind {
         KindDef::Trailer => {
-            let key = s.key.as_ref().ok_or_else(|| {
-                v.error(at, format!("{path}.key"), "a trailer signal needs a `key`")
-            })?;
+            let key = s
+                .key
+                .as_ref()
+                .ok_or_else(|| v.error(at, format!("{path}.key"), "a trailer signal needs a `key`"))?;
             if !is_trailer_key(&key.value) {
                 return Err(v.error(
                     key.referenced,
@@ -528,10 +486,7 @@ fn compile_signal(
         }
         KindDef::Identity => {
             let matcher = v.identity(&s.identity(), at, path)?;
-            let sides = s
-                .sides
-                .clone()
-                .unwrap_or_else(|| vec![Side::Author, Side::CoAuthor]);
+            let sides = s.sides.clone().unwrap_or_else(|| vec![Side::Author, Side::CoAuthor]);
             if sides.is_empty() {
                 return Err(v.error(
                     at,
@@ -539,10 +494,7 @@ fn compile_signal(
                     "`sides` must name at least one of author, committer, co_author",
                 ));
             }
-            (
-                Body::Identity { sides, matcher },
-                &[From::Name, From::Email][..],
-            )
+            (Body::Identity { sides, matcher }, &[From::Name, From::Email][..])
         }
         KindDef::Marker => {
             let field = s.field.ok_or_else(|| {
@@ -552,13 +504,10 @@ fn compile_signal(
                     "a marker signal needs `in`: subject, body or message",
                 )
             })?;
-            let regex = s.regex.as_ref().ok_or_else(|| {
-                v.error(
-                    at,
-                    format!("{path}.regex"),
-                    "a marker signal needs a `regex`",
-                )
-            })?;
+            let regex = s
+                .regex
+                .as_ref()
+                .ok_or_else(|| v.error(at, format!("{path}.regex"), "a marker signal needs a `regex`"))?;
             (
                 Body::Marker {
                     field,
@@ -586,10 +535,7 @@ mod tests {
     #[test]
     fn builtin_catalogue_loads() {
         let c = Catalogue::builtin().unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            c.tools()
-                .any(|(id, name)| id == "claude-code" && name == "Claude Code")
-        );
+        assert!(c.tools().any(|(id, name)| id == "claude-code" && name == "Claude Code"));
         assert!(c.signals.len() >= 30);
     }
 }

@@ -54,10 +54,7 @@ pub fn trace_commits(
     commits: Vec<CommitProvenance>,
 ) -> Result<(Trace, Vec<FileLines>), ProvenanceError> {
     let is_ai = |i: u32| commits.get(i as usize).is_some_and(|c| c.ai);
-    let Attribution {
-        files: lines,
-        rewrites,
-    } = attribute(repo, range, &is_ai)?;
+    let Attribution { files: lines, rewrites } = attribute(repo, range, &is_ai)?;
 
     let mut totals = Totals {
         commits: commits.len(),

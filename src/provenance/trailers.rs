@@ -122,10 +122,7 @@ fn last_line(buf: &[u8], len: usize) -> Option<usize> {
 
 /// Whether the line at `pos` holds only whitespace (the text ends like a NUL-terminated C string).
 fn is_blank_line(buf: &[u8], pos: usize) -> bool {
-    buf[pos..]
-        .iter()
-        .take_while(|&&b| b != b'\n')
-        .all(|&b| is_space(b))
+    buf[pos..].iter().take_while(|&&b| b != b'\n').all(|&b| is_space(b))
 }
 
 /// `find_separator`: the offset of the separator of a `<token><optional whitespace><separator>`
@@ -244,10 +241,7 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
         only_spaces = false;
 
         let line = &buf[bol..];
-        if GIT_GENERATED_PREFIXES
-            .iter()
-            .any(|p| line.starts_with(p.as_bytes()))
-        {
+        if GIT_GENERATED_PREFIXES.iter().any(|p| line.starts_with(p.as_bytes())) {
             trailer_lines += 1;
             possible_continuation_lines = 0;
             recognized_prefix = true;
@@ -287,10 +281,7 @@ fn unfold(value: &str) -> String {
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\n' {
-            while chars
-                .next_if(|&n| n.is_ascii() && is_space(n as u8))
-                .is_some()
-            {}
+            while chars.next_if(|&n| n.is_ascii() && is_space(n as u8)).is_some() {}
             out.push(' ');
         } else {
             out.push(c);
@@ -304,9 +295,7 @@ mod tests {
     use super::*;
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -348,10 +337,7 @@ mod tests {
     #[test]
     fn continuation_lines_unfold() {
         let msg = "S\n\nKey: first\n  second\n\tthird\nOther: x\n";
-        assert_eq!(
-            parse(msg),
-            pairs(&[("Key", "first second third"), ("Other", "x")])
-        );
+        assert_eq!(parse(msg), pairs(&[("Key", "first second third"), ("Other", "x")]));
     }
 
     #[test]

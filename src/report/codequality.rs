@@ -47,7 +47,11 @@ pub fn issues(report: &GateReport) -> Vec<Issue> {
                 (_, Severity::Warning) => "minor",
                 _ => "info",
             };
-            let category = if f.rule_id.starts_with("security/") { "Security" } else { "Bug Risk" };
+            let category = if f.rule_id.starts_with("security/") {
+                "Security"
+            } else {
+                "Bug Risk"
+            };
             let fingerprint = hex::encode(Sha256::digest(format!("{}\0{}\0{}", f.rule_id, f.path, hash)));
             Issue {
                 kind: "issue",
@@ -56,7 +60,13 @@ pub fn issues(report: &GateReport) -> Vec<Issue> {
                 fingerprint,
                 severity,
                 categories: vec![category],
-                location: IssueLocation { path: f.path.clone(), lines: Lines { begin: f.start.line, end: f.end.line } },
+                location: IssueLocation {
+                    path: f.path.clone(),
+                    lines: Lines {
+                        begin: f.start.line,
+                        end: f.end.line,
+                    },
+                },
             }
         })
         .collect()

@@ -33,7 +33,13 @@ pub fn to_string(report: &GateReport) -> String {
             escape_data(&message)
         );
     }
-    let _ = writeln!(out, "aigate: {} — {} (policy {})", report.verdict.outcome_word(), report.verdict.reason, report.policy_digest);
+    let _ = writeln!(
+        out,
+        "aigate: {} — {} (policy {})",
+        report.verdict.outcome_word(),
+        report.verdict.reason,
+        report.policy_digest
+    );
     out
 }
 

@@ -46,10 +46,20 @@ pub fn to_string(report: &GateReport) -> String {
     }
     let waived: Vec<&GateFinding> = report.findings.iter().filter(|f| f.level == Level::Waived).collect();
     if !waived.is_empty() {
-        let _ = writeln!(out, "\n### Waivers ({})\n\n| Rule | Where | Reason |\n|---|---|---|", waived.len());
+        let _ = writeln!(
+            out,
+            "\n### Waivers ({})\n\n| Rule | Where | Reason |\n|---|---|---|",
+            waived.len()
+        );
         for (i, f) in waived.iter().enumerate() {
             let reason = f.waived.as_ref().map_or("", |w| w.reason.as_str());
-            let row = format!("| `{}` | `{}:{}` | {} |\n", f.rule_id, f.path, f.start.line, escape(reason));
+            let row = format!(
+                "| `{}` | `{}:{}` | {} |\n",
+                f.rule_id,
+                f.path,
+                f.start.line,
+                escape(reason)
+            );
             if out.len() + row.len() > MAX_CHARS - 500 {
                 let _ = writeln!(out, "\n… and {} more waivers", waived.len() - i);
                 break;
@@ -68,7 +78,12 @@ pub fn to_string(report: &GateReport) -> String {
         }
         out.push_str("\n</details>\n");
     }
-    let _ = write!(out, "\n<sub>policy `{}` · scope `{}`</sub>\n", short_digest(&report.policy_digest), scope_name(report));
+    let _ = write!(
+        out,
+        "\n<sub>policy `{}` · scope `{}`</sub>\n",
+        short_digest(&report.policy_digest),
+        scope_name(report)
+    );
     out
 }
 
@@ -79,7 +94,11 @@ fn header(report: &GateReport, out: &mut String) {
         Outcome::Error => "⚠️",
     };
     let word = report.verdict.outcome_word();
-    let _ = writeln!(out, "{MARKER}\n## {icon} aigate: {word}\n\n> {}\n", escape(&report.verdict.reason));
+    let _ = writeln!(
+        out,
+        "{MARKER}\n## {icon} aigate: {word}\n\n> {}\n",
+        escape(&report.verdict.reason)
+    );
     let c = &report.change;
     let _ = write!(
         out,
@@ -113,20 +132,35 @@ fn written_by(f: &GateFinding) -> String {
         Some(p) if p.ai => {
             let tool = p.tool.as_deref().unwrap_or("AI");
             let model = p.model.as_deref().map(|m| format!(", {m}")).unwrap_or_default();
-            let commit = p.commit.as_deref().map(|c| format!(" in {}", short(c))).unwrap_or_default();
+            let commit = p
+                .commit
+                .as_deref()
+                .map(|c| format!(" in {}", short(c)))
+                .unwrap_or_default();
             format!(" — written by {tool}{model}{commit}")
         }
-        Some(p) => p.commit.as_deref().map(|c| format!(" — human, {}", short(c))).unwrap_or_default(),
+        Some(p) => p
+            .commit
+            .as_deref()
+            .map(|c| format!(" — human, {}", short(c)))
+            .unwrap_or_default(),
         None => String::new(),
     }
 }
 
 fn scope_name(report: &GateReport) -> String {
-    serde_json::to_value(report.scope).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    serde_json::to_value(report.scope)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 { "—".into() } else { format!("{:.0}%", part as f64 * 100.0 / whole as f64) }
+    if whole == 0 {
+        "—".into()
+    } else {
+        format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+    }
 }
 
 fn short(sha: &str) -> &str {
@@ -139,5 +173,8 @@ fn short_digest(d: &str) -> &str {
 
 /// Keep user text from breaking tables or opening HTML.
 fn escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace(['\r', '\n'], " ")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\r', '\n'], " ")
 }

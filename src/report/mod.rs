@@ -1,8 +1,8 @@
 //! Reporters: turn a [`crate::gate::model::GateReport`] into SARIF, GitLab Code Quality,
 //! terminal diagnostics, Markdown and GitHub workflow commands. Pure functions of the report.
 
-pub mod sarif;
 pub mod codequality;
 pub mod github;
 pub mod markdown;
+pub mod sarif;
 pub mod terminal;

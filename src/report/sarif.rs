@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message,
-    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, Replacement, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 
@@ -23,8 +22,12 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The SARIF log of one gate run.
 pub fn to_sarif(report: &GateReport) -> Sarif {
-    let rule_index: HashMap<&str, usize> =
-        report.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let rule_index: HashMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let fingerprints = line_hashes(&report.findings);
     let kept = report.findings.len().min(MAX_RESULTS);
     let results: Vec<SarifResult> = report.findings[..kept]
@@ -58,7 +61,11 @@ pub fn to_sarif(report: &GateReport) -> Sarif {
 
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .automation_details(RunAutomationDetails::builder().id(format!("aigate/check/{}", report.change.head)).build())
+        .automation_details(
+            RunAutomationDetails::builder()
+                .id(format!("aigate/check/{}", report.change.head))
+                .build(),
+        )
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
         .results(results)
@@ -71,7 +78,11 @@ pub fn to_sarif(report: &GateReport) -> Sarif {
         ]))
         .build();
 
-    Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build()
+    Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
 }
 
 /// The SARIF log as pretty JSON text.
@@ -112,8 +123,17 @@ fn rule(info: &RuleInfo) -> ReportingDescriptor {
         .name(rule_name(&info.id))
         .short_description(text(short))
         .full_description(text(full))
-        .help(MultiformatMessageString::builder().text(help.clone()).markdown(help).build())
-        .default_configuration(ReportingConfiguration::builder().level(json!(sarif_level(info.severity))).build())
+        .help(
+            MultiformatMessageString::builder()
+                .text(help.clone())
+                .markdown(help)
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(sarif_level(info.severity)))
+                .build(),
+        )
         .properties(bag)
         .build();
     builder.help_uri = info.url.clone();
@@ -125,7 +145,13 @@ fn result(f: &GateFinding, rule_index: Option<usize>, line_hash: &str) -> SarifR
         .physical_location(
             PhysicalLocation::builder()
                 .artifact_location(artifact(&f.path))
-                .region(region(f.start.line, f.start.column, f.end.line, f.end.column, Some(&f.snippet)))
+                .region(region(
+                    f.start.line,
+                    f.start.column,
+                    f.end.line,
+                    f.end.column,
+                    Some(&f.snippet),
+                ))
                 .build(),
         )
         .build();
@@ -141,25 +167,48 @@ fn result(f: &GateFinding, rule_index: Option<usize>, line_hash: &str) -> SarifR
         .rule_id(f.rule_id.clone())
         .level(level)
         .locations(vec![location])
-        .partial_fingerprints(BTreeMap::from([("primaryLocationLineHash".to_string(), line_hash.to_string())]))
-        .properties(bag([("aigate", json!({ "level": f.level, "severity": f.severity, "provenance": f.provenance }))]))
+        .partial_fingerprints(BTreeMap::from([(
+            "primaryLocationLineHash".to_string(),
+            line_hash.to_string(),
+        )]))
+        .properties(bag([(
+            "aigate",
+            json!({ "level": f.level, "severity": f.severity, "provenance": f.provenance }),
+        )]))
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
     if let Some(w) = &f.waived {
         r.suppressions = Some(vec![
-            Suppression::builder().kind(json!("inSource")).status(json!("accepted")).justification(w.reason.clone()).build(),
+            Suppression::builder()
+                .kind(json!("inSource"))
+                .status(json!("accepted"))
+                .justification(w.reason.clone())
+                .build(),
         ]);
     }
     if let Some(fix) = &f.fix {
         let replacement = Replacement::builder()
-            .deleted_region(region(fix.start.line, fix.start.column, fix.end.line, fix.end.column, None))
+            .deleted_region(region(
+                fix.start.line,
+                fix.start.column,
+                fix.end.line,
+                fix.end.column,
+                None,
+            ))
             .inserted_content(ArtifactContent::builder().text(fix.replacement.clone()).build())
             .build();
         r.fixes = Some(vec![
             Fix::builder()
-                .description(Message::builder().text(format!("Apply the fix suggested by {}", f.rule_id)).build())
+                .description(
+                    Message::builder()
+                        .text(format!("Apply the fix suggested by {}", f.rule_id))
+                        .build(),
+                )
                 .artifact_changes(vec![
-                    ArtifactChange::builder().artifact_location(artifact(&f.path)).replacements(vec![replacement]).build(),
+                    ArtifactChange::builder()
+                        .artifact_location(artifact(&f.path))
+                        .replacements(vec![replacement])
+                        .build(),
                 ])
                 .build(),
         ]);
@@ -181,7 +230,10 @@ fn region(start_line: u32, start_col: u32, end_line: u32, end_col: u32, snippet:
 }
 
 fn artifact(path: &str) -> ArtifactLocation {
-    ArtifactLocation::builder().uri(uri_path(path)).uri_base_id(SRCROOT).build()
+    ArtifactLocation::builder()
+        .uri(uri_path(path))
+        .uri_base_id(SRCROOT)
+        .build()
 }
 
 /// A relative URI reference for a repository path: `/`-separated, percent-encoding what a URI
@@ -190,8 +242,26 @@ pub fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.trim_start_matches("./").bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&'
-            | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'@' => out.push(b as char),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b'@' => out.push(b as char),
             b'\\' => out.push('/'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -214,7 +284,9 @@ pub fn line_hashes(findings: &[GateFinding]) -> Vec<String> {
             h.update([0]);
             h.update(normalised.as_bytes());
             let digest = hex::encode(&h.finalize()[..8]);
-            let n = seen.entry((f.path.clone(), f.rule_id.clone(), digest.clone())).or_insert(0);
+            let n = seen
+                .entry((f.path.clone(), f.rule_id.clone(), digest.clone()))
+                .or_insert(0);
             *n += 1;
             format!("{digest}:{n}")
         })
@@ -235,7 +307,9 @@ fn rule_name(id: &str) -> String {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let mut c = s.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -244,7 +318,11 @@ fn first_sentence(text: &str) -> String {
     let t = text.trim();
     let end = t.find(". ").map_or(t.len(), |i| i + 1);
     let s = t[..end].trim();
-    if s.is_empty() { "aigate invariant".to_string() } else { s.to_string() }
+    if s.is_empty() {
+        "aigate invariant".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 fn text(s: impl Into<String>) -> MultiformatMessageString {
@@ -252,11 +330,19 @@ fn text(s: impl Into<String>) -> MultiformatMessageString {
 }
 
 fn note(text: String) -> Notification {
-    Notification::builder().message(Message::builder().text(text).build()).level(json!("note")).build()
+    Notification::builder()
+        .message(Message::builder().text(text).build())
+        .level(json!("note"))
+        .build()
 }
 
 fn bag<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> PropertyBag {
     PropertyBag::builder()
-        .additional_properties(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>())
+        .additional_properties(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<BTreeMap<_, _>>(),
+        )
         .build()
 }

@@ -63,7 +63,11 @@ pub fn diagnostic(f: &GateFinding, out: &mut String) {
         } else {
             "a human".to_string()
         };
-        let commit = p.commit.as_deref().map(|c| format!(" in {}", c.get(..12).unwrap_or(c))).unwrap_or_default();
+        let commit = p
+            .commit
+            .as_deref()
+            .map(|c| format!(" in {}", c.get(..12).unwrap_or(c)))
+            .unwrap_or_default();
         let _ = writeln!(out, "{pad} = written by: {who}{commit}");
     }
     let why = match f.level {
@@ -78,8 +82,16 @@ pub fn diagnostic(f: &GateFinding, out: &mut String) {
 fn underline(f: &GateFinding, i: usize, line: &str) -> (usize, usize) {
     let len = line.chars().count();
     let line_no = f.start.line as usize + i;
-    let from = if line_no == f.start.line as usize { f.start.column.saturating_sub(1) as usize } else { 0 };
-    let to = if line_no == f.end.line as usize { f.end.column.saturating_sub(1) as usize } else { len };
+    let from = if line_no == f.start.line as usize {
+        f.start.column.saturating_sub(1) as usize
+    } else {
+        0
+    };
+    let to = if line_no == f.end.line as usize {
+        f.end.column.saturating_sub(1) as usize
+    } else {
+        len
+    };
     let from = from.min(len);
     // A zero-width span still gets one caret, so the reader sees where.
     (from, to.min(len).max(from + usize::from(from < len || len == 0)))

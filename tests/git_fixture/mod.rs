@@ -83,17 +83,7 @@ impl TempRepo {
             env.push(("GIT_AUTHOR_NAME", name));
             env.push(("GIT_AUTHOR_EMAIL", email));
         }
-        let out = self.git_raw(
-            &[
-                "commit",
-                "-q",
-                "--allow-empty",
-                "--no-verify",
-                "-m",
-                message,
-            ],
-            &env,
-        );
+        let out = self.git_raw(&["commit", "-q", "--allow-empty", "--no-verify", "-m", message], &env);
         assert!(
             out.status.success(),
             "commit failed: {}",
@@ -152,10 +142,7 @@ pub fn parse_porcelain(out: &str) -> Vec<Option<String>> {
         let first = parts.next().unwrap_or_default();
         if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
             let _orig = parts.next();
-            let final_line: usize = parts
-                .next()
-                .and_then(|n| n.parse().ok())
-                .expect("final line number");
+            let final_line: usize = parts.next().and_then(|n| n.parse().ok()).expect("final line number");
             current = first.to_owned();
             boundary.entry(current.clone()).or_insert(false);
             lines.push((final_line, current.clone()));

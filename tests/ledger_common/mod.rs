@@ -28,8 +28,13 @@ impl PgSchema {
         let mut nonce = [0u8; 6];
         getrandom::fill(&mut nonce).unwrap();
         let name = format!("t_{}", hex::encode(nonce));
-        let pool = sqlx::PgPool::connect(&base_url).await.expect("connect to the test database");
-        sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&pool).await.unwrap();
+        let pool = sqlx::PgPool::connect(&base_url)
+            .await
+            .expect("connect to the test database");
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
         pool.close().await;
         Some(PgSchema { base_url, name })
     }
@@ -45,7 +50,10 @@ impl Drop for PgSchema {
     fn drop(&mut self) {
         let (url, name) = (self.base_url.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(pool) = sqlx::PgPool::connect(&url).await {
                     let _ = sqlx::query(&format!("DROP SCHEMA {name} CASCADE")).execute(&pool).await;
@@ -102,7 +110,10 @@ impl Harness {
         let mut tokens = HashMap::new();
         for role in Role::ALL {
             let t = token::generate().unwrap();
-            store.insert_token(&token::hash(&t), role, Some("test"), &now()).await.unwrap();
+            store
+                .insert_token(&token::hash(&t), role, Some("test"), &now())
+                .await
+                .unwrap();
             tokens.insert(role, t);
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -111,12 +122,23 @@ impl Harness {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, server::router(app, limits)).await;
         });
-        Harness { base, http: aigate::ledger::client::http_builder().build().unwrap(), tokens, store, backend, server }
+        Harness {
+            base,
+            http: aigate::ledger::client::http_builder().build().unwrap(),
+            tokens,
+            store,
+            backend,
+            server,
+        }
     }
 
     /// A second server on its own store over the same database: another replica.
     pub async fn replica(&self) -> (String, tokio::task::JoinHandle<()>) {
-        let store = Arc::new(LedgerStore::open(&self.backend.url()).await.expect("open the replica's store"));
+        let store = Arc::new(
+            LedgerStore::open(&self.backend.url())
+                .await
+                .expect("open the replica's store"),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
@@ -133,7 +155,13 @@ impl Harness {
         format!("{}{path}", self.base)
     }
 
-    pub async fn post(&self, role: Role, path: &str, body: &serde_json::Value, key: Option<&str>) -> (u16, serde_json::Value) {
+    pub async fn post(
+        &self,
+        role: Role,
+        path: &str,
+        body: &serde_json::Value,
+        key: Option<&str>,
+    ) -> (u16, serde_json::Value) {
         let mut rb = self.http.post(self.url(path)).bearer_auth(self.token(role)).json(body);
         if let Some(k) = key {
             rb = rb.header("Idempotency-Key", k);
@@ -144,7 +172,13 @@ impl Harness {
     }
 
     pub async fn get(&self, role: Role, path: &str) -> (u16, serde_json::Value) {
-        let resp = self.http.get(self.url(path)).bearer_auth(self.token(role)).send().await.unwrap();
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token(role))
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(serde_json::Value::Null))
     }

@@ -6,10 +6,14 @@ use serde_json::Value;
 /// The official schema, with the one pattern Rust's regex engine cannot compile patched in memory.
 pub fn sarif_validator() -> jsonschema::Validator {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/schemas/sarif-schema-2.1.0.json");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e} (CI lays shared/ beside the repo)"));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e} (CI lays shared/ beside the repo)"));
     let mut schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     patch_patterns(&mut schema);
-    jsonschema::options().should_validate_formats(true).build(&schema).expect("schema compiles")
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles")
 }
 
 fn patch_patterns(v: &mut Value) {
@@ -29,7 +33,9 @@ fn patch_patterns(v: &mut Value) {
 
 pub fn assert_valid_sarif(sarif: &Value) {
     let validator = sarif_validator();
-    let errors: Vec<String> = validator.iter_errors(sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "SARIF is not valid 2.1.0:\n{}", errors.join("\n"));
 }
-

@@ -30,7 +30,11 @@ fn unknown(policy: &Policy, id: &str) -> miette::Report {
         .invariants()
         .iter()
         .map(|i| i.id.as_str())
-        .filter(|other| needle.split('-').any(|part| part.len() > 2 && other.to_ascii_lowercase().contains(part)))
+        .filter(|other| {
+            needle
+                .split('-')
+                .any(|part| part.len() > 2 && other.to_ascii_lowercase().contains(part))
+        })
         .take(8)
         .collect();
     let hint = if near.is_empty() {
@@ -50,9 +54,15 @@ fn explain(policy: &Policy, inv: &Invariant) -> String {
     let _ = writeln!(out, "  pack:      {} ({origin}, {state})", pack_of(inv));
     let _ = writeln!(out, "  defined:   {}:{}", inv.origin.file, inv.origin.line);
     let _ = writeln!(out, "  kind:      {}", inv.kind.name());
-    let _ = writeln!(out, "  language:  {}", inv.language.map_or("any (the kind decides)", |l| l.name()));
+    let _ = writeln!(
+        out,
+        "  language:  {}",
+        inv.language.map_or("any (the kind decides)", |l| l.name())
+    );
     let _ = writeln!(out, "  severity:  {}", inv.severity);
-    let scope = meta.scope.map_or("the gate's default".to_string(), |s| format!("{s:?}").to_lowercase());
+    let scope = meta
+        .scope
+        .map_or("the gate's default".to_string(), |s| format!("{s:?}").to_lowercase());
     let _ = writeln!(out, "  scope:     {scope}");
     let _ = writeln!(out, "  waivable:  {}", if meta.waivable { "yes" } else { "no" });
     let _ = writeln!(out, "  owner:     {}", meta.owner.as_deref().unwrap_or("-"));
@@ -131,7 +141,9 @@ fn document_at(text: &str, line: usize) -> Option<String> {
     let at = line.saturating_sub(1).min(lines.len().checked_sub(1)?);
     // A document starts after the last separator at or before `line` (the line may be the separator itself).
     let start = (0..=at).rev().find(|&i| is_separator(lines[i])).map_or(0, |i| i + 1);
-    let end = (start..lines.len()).find(|&i| is_separator(lines[i])).unwrap_or(lines.len());
+    let end = (start..lines.len())
+        .find(|&i| is_separator(lines[i]))
+        .unwrap_or(lines.len());
     let doc = lines[start..end].join("\n");
     (!doc.trim().is_empty()).then(|| doc + "\n")
 }

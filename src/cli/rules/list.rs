@@ -69,11 +69,22 @@ fn text(policy: &aigate::policy::Policy, rows: &[Row]) -> String {
     for pack in packs {
         let members: Vec<&Row> = rows.iter().filter(|r| r.pack == pack).collect();
         let info = policy.packs().iter().find(|p| p.name == pack);
-        let origin = if members.iter().all(|r| r.builtin) { "built-in" } else { "user" };
-        let state = if members.iter().any(|r| r.enabled) { "on" } else { "off by default" };
+        let origin = if members.iter().all(|r| r.builtin) {
+            "built-in"
+        } else {
+            "user"
+        };
+        let state = if members.iter().any(|r| r.enabled) {
+            "on"
+        } else {
+            "off by default"
+        };
         out.push_str(&format!("{pack} ({origin}, {state}, {} invariants)\n", members.len()));
         if let Some(description) = info.and_then(|p| p.description.as_deref()) {
-            out.push_str(&format!("  {}\n", description.split_whitespace().collect::<Vec<_>>().join(" ")));
+            out.push_str(&format!(
+                "  {}\n",
+                description.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
         }
         for row in members {
             out.push_str(&format!(
@@ -90,6 +101,10 @@ fn text(policy: &aigate::policy::Policy, rows: &[Row]) -> String {
     let mut languages: Vec<&str> = rows.iter().filter_map(|r| r.language).collect();
     languages.sort_unstable();
     languages.dedup();
-    out.push_str(&format!("{} invariants ({enabled} on by default) over {} languages\n", rows.len(), languages.len()));
+    out.push_str(&format!(
+        "{} invariants ({enabled} on by default) over {} languages\n",
+        rows.len(),
+        languages.len()
+    ));
     out
 }

@@ -60,7 +60,11 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     }
     print!("{out}");
     println!("\n{summary}");
-    Ok(ExitCode::from(if summary.failed > 0 { EXIT_BLOCKED } else { EXIT_PASS }))
+    Ok(ExitCode::from(if summary.failed > 0 {
+        EXIT_BLOCKED
+    } else {
+        EXIT_PASS
+    }))
 }
 
 #[derive(Debug, Default)]
@@ -127,7 +131,11 @@ impl Failure {
     /// A diff of expected against actual findings, then the example text.
     fn render(&self, id: &str) -> String {
         let mut out = String::new();
-        let what = if self.expect_findings { "expected a finding, got none" } else { "expected no finding" };
+        let what = if self.expect_findings {
+            "expected a finding, got none"
+        } else {
+            "expected no finding"
+        };
         let _ = writeln!(out, "  examples.{} ({}): {what}", self.label, self.path);
         if self.expect_findings {
             let _ = writeln!(out, "    - expected: at least one finding of {id}");
@@ -191,8 +199,16 @@ fn test_invariant(policy: &Policy, inv: &Invariant) -> miette::Result<Outcome> {
             let (path, head, base) = example.parts();
             let path = path.map_or_else(|| default_path(inv), str::to_string);
             let lang = Lang::from_path(std::path::Path::new(&path)).or(inv.language);
-            let head_file = SourceFile { path: &path, lang, text: head };
-            let base_file = base.map(|text| SourceFile { path: &path, lang, text });
+            let head_file = SourceFile {
+                path: &path,
+                lang,
+                text: head,
+            };
+            let base_file = base.map(|text| SourceFile {
+                path: &path,
+                lang,
+                text,
+            });
             let (actual, waived): (Vec<Finding>, Vec<Finding>) = engine
                 .check_file(&head_file, base_file.as_ref())
                 .into_iter()
@@ -218,7 +234,11 @@ fn test_invariant(policy: &Policy, inv: &Invariant) -> miette::Result<Outcome> {
 /// The engine for one invariant's examples. Waiver-hygiene invariants judge the waivers of other
 /// findings, so they run with every invariant of the policy; the rest run alone.
 fn engine_for(policy: &Policy, inv: &Invariant) -> miette::Result<Engine> {
-    let invariants = if inv.kind == KindName::Waiver { policy.invariants().to_vec() } else { vec![inv.clone()] };
+    let invariants = if inv.kind == KindName::Waiver {
+        policy.invariants().to_vec()
+    } else {
+        vec![inv.clone()]
+    };
     Ok(Engine::from_invariants(invariants, EngineOptions::default())?)
 }
 

@@ -15,11 +15,17 @@ impl AddedLines {
     /// Compares `base` (None: an empty file, so everything is added) with `head`.
     pub(crate) fn between(base: Option<&str>, head: &str) -> AddedLines {
         let count = head.split('\n').count();
-        let Some(base) = base else { return AddedLines { added: vec![true; count + 1] } };
+        let Some(base) = base else {
+            return AddedLines {
+                added: vec![true; count + 1],
+            };
+        };
         let mut added = vec![false; count + 1];
         // Big files: the diff gives up after the deadline and degrades to a coarser (still correct) diff.
-        let diff =
-            TextDiff::configure().algorithm(Algorithm::Myers).timeout(Duration::from_secs(2)).diff_lines(base, head);
+        let diff = TextDiff::configure()
+            .algorithm(Algorithm::Myers)
+            .timeout(Duration::from_secs(2))
+            .diff_lines(base, head);
         let mut removed: HashMap<&str, usize> = HashMap::new();
         let mut inserted = Vec::new();
         for change in diff.iter_all_changes() {

@@ -67,7 +67,9 @@ fn per_test(found: &[usize], tests: &[TestFn]) -> HashMap<String, Vec<usize>> {
 }
 
 pub(crate) fn check(per: Per, head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec<Hit> {
-    let Some(lang) = head.lang.or(base.lang) else { return Vec::new() };
+    let Some(lang) = head.lang.or(base.lang) else {
+        return Vec::new();
+    };
     let Some(re) = assertions(lang) else { return Vec::new() };
     if !re.is_match(base.text) {
         return Vec::new();
@@ -96,9 +98,10 @@ pub(crate) fn check(per: Per, head: &SourceFile<'_>, base: &SourceFile<'_>) -> V
     let mut hits = Vec::new();
     for t in &head_tests {
         let nth = seen.entry(t.name.as_str()).or_insert(0);
-        let (Some(was), Some(now)) =
-            (before.get(&t.name).and_then(|v| v.get(*nth)), after.get(&t.name).and_then(|v| v.get(*nth)))
-        else {
+        let (Some(was), Some(now)) = (
+            before.get(&t.name).and_then(|v| v.get(*nth)),
+            after.get(&t.name).and_then(|v| v.get(*nth)),
+        ) else {
             *nth += 1;
             continue;
         };

@@ -47,7 +47,12 @@ fn is_function(kind: &str, lang: Lang) -> bool {
 impl<'a> Code<'a> {
     /// Parses `text` as `lang`; without a language, nothing is masked.
     pub(crate) fn parse(text: &'a str, lang: Option<Lang>) -> Code<'a> {
-        let mut code = Code { text, masked: text.to_owned(), comments: Vec::new(), functions: Vec::new() };
+        let mut code = Code {
+            text,
+            masked: text.to_owned(),
+            comments: Vec::new(),
+            functions: Vec::new(),
+        };
         let Some(lang) = lang else { return code };
         let root = lang.ast_grep().ast_grep(text);
         let mut blank = Vec::new();
@@ -83,7 +88,11 @@ impl<'a> Code<'a> {
 
     /// The smallest function-like node containing `offset`.
     pub(crate) fn function_at(&self, offset: usize) -> Option<Range<usize>> {
-        self.functions.iter().filter(|r| r.contains(&offset)).min_by_key(|r| r.len()).cloned()
+        self.functions
+            .iter()
+            .filter(|r| r.contains(&offset))
+            .min_by_key(|r| r.len())
+            .cloned()
     }
 
     /// The trimmed text of the line holding `offset`, shortened for a finding's detail.
@@ -122,7 +131,9 @@ pub(crate) struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> LineIndex<'a> {
-        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
         LineIndex { text, starts }
     }
 
@@ -134,7 +145,10 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
-        Position { line: line as u32, column: self.text[start..offset].chars().count() as u32 + 1 }
+        Position {
+            line: line as u32,
+            column: self.text[start..offset].chars().count() as u32 + 1,
+        }
     }
 }
 
@@ -160,7 +174,10 @@ mod tests {
         assert!(!code.masked.contains("it.skip") && !code.masked.contains("ignore"));
         assert!(code.masked.contains("fn f() {}"));
         assert_eq!(code.comments.len(), 1);
-        assert_eq!(code.function_at(text.find("f()").unwrap_or(0)).map(|r| r.start), text.find("fn f"));
+        assert_eq!(
+            code.function_at(text.find("f()").unwrap_or(0)).map(|r| r.start),
+            text.find("fn f")
+        );
     }
 
     #[test]
@@ -168,7 +185,11 @@ mod tests {
         let text = "ab\nçd\n\nxyz";
         let index = LineIndex::new(text);
         for offset in 0..=text.len() + 2 {
-            assert_eq!(index.position(offset), Position::at_byte(text, offset), "offset {offset}");
+            assert_eq!(
+                index.position(offset),
+                Position::at_byte(text, offset),
+                "offset {offset}"
+            );
         }
     }
 }

@@ -45,13 +45,20 @@ pub(crate) fn compile_allow(allow: &[String]) -> Result<GlobSet, String> {
     for pattern in allow {
         set.add(Glob::new(pattern).map_err(|e| format!("dependency-added: invalid `allow` glob `{pattern}`: {e}"))?);
     }
-    set.build().map_err(|e| format!("dependency-added: invalid `allow` globs: {e}"))
+    set.build()
+        .map_err(|e| format!("dependency-added: invalid `allow` globs: {e}"))
 }
 
 pub(crate) fn check(allow: &GlobSet, head: &SourceFile<'_>, base: Option<&SourceFile<'_>>) -> Vec<Hit> {
-    let Some(at_head) = parse(head.path, head.text) else { return Vec::new() };
-    let known: HashSet<String> =
-        base.and_then(|b| parse(b.path, b.text)).unwrap_or_default().into_iter().map(|d| d.name).collect();
+    let Some(at_head) = parse(head.path, head.text) else {
+        return Vec::new();
+    };
+    let known: HashSet<String> = base
+        .and_then(|b| parse(b.path, b.text))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
     let mut reported = HashSet::new();
     let mut at_head = at_head;
     at_head.sort_by_key(|d| d.at.start);

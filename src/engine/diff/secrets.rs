@@ -32,11 +32,18 @@ const FORMAT_PATTERNS: [(&str, &str); 12] = [
     ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
     ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}"),
     ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    ("JSON Web Token", r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
+    (
+        "JSON Web Token",
+        r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}",
+    ),
 ];
 
-static FORMATS: LazyLock<Vec<(&'static str, Regex)>> =
-    LazyLock::new(|| FORMAT_PATTERNS.iter().map(|&(name, pattern)| (name, regex(pattern))).collect());
+static FORMATS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
+    FORMAT_PATTERNS
+        .iter()
+        .map(|&(name, pattern)| (name, regex(pattern)))
+        .collect()
+});
 
 /// All formats at once: one pass over a file tells whether any format needs a closer look.
 static ANY_FORMAT: LazyLock<RegexSet> =
@@ -67,13 +74,18 @@ pub(crate) struct Named(Regex);
 
 impl Named {
     pub(crate) fn compile(extra: &[String]) -> Result<Named, String> {
-        let names: Vec<String> =
-            NAMES.iter().map(|n| regex::escape(n)).chain(extra.iter().map(|n| regex::escape(n))).collect();
+        let names: Vec<String> = NAMES
+            .iter()
+            .map(|n| regex::escape(n))
+            .chain(extra.iter().map(|n| regex::escape(n)))
+            .collect();
         let pattern = format!(
             r#"(?i)([\w.\-]*(?:{})[\w.\-]*)["']?[ \t]*(?::=|=>|=|:)[ \t]*(?:["'`]([^"'`\s]+)["'`]|([^\s"'`,;#()\[\]{{}}]+)[ \t]*\r?$)"#,
             names.join("|")
         );
-        Regex::new(&format!("(?m){pattern}")).map(Named).map_err(|e| format!("secret-added: invalid `names`: {e}"))
+        Regex::new(&format!("(?m){pattern}"))
+            .map(Named)
+            .map_err(|e| format!("secret-added: invalid `names`: {e}"))
     }
 }
 
@@ -150,7 +162,9 @@ pub(crate) fn check(
         }
     }
     for caps in named.0.captures_iter(text) {
-        let (Some(name), Some(value)) = (caps.get(1), caps.get(2).or_else(|| caps.get(3))) else { continue };
+        let (Some(name), Some(value)) = (caps.get(1), caps.get(2).or_else(|| caps.get(3))) else {
+            continue;
+        };
         // Unquoted values are for configuration files (.env, YAML, INI); in code they are expressions.
         if caps.get(3).is_some() && head.lang.is_some() {
             continue;
@@ -176,7 +190,11 @@ pub(crate) fn check(
             continue;
         }
         taken.push(range.clone());
-        hits.push(Hit { start, end: index.position(range.end), detail: Some(detail) });
+        hits.push(Hit {
+            start,
+            end: index.position(range.end),
+            detail: Some(detail),
+        });
     }
     hits.sort_by_key(|h| h.start);
     hits

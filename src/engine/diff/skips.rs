@@ -59,7 +59,11 @@ pub(crate) fn on_added_lines(re: &Regex, haystack: &str, code: &Code<'_>, added:
             continue;
         }
         let end = index.position(m.end());
-        hits.push(Hit { start, end, detail: Some(format!("{what}: `{}`", code.line_text(m.start()))) });
+        hits.push(Hit {
+            start,
+            end,
+            detail: Some(format!("{what}: `{}`", code.line_text(m.start()))),
+        });
     }
     hits
 }

@@ -130,7 +130,9 @@ fn census(tests: &[TestFn]) -> HashMap<&str, usize> {
 }
 
 pub(crate) fn check_deleted(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec<Hit> {
-    let Some(lang) = base.lang.or(head.lang) else { return Vec::new() };
+    let Some(lang) = base.lang.or(head.lang) else {
+        return Vec::new();
+    };
     // Cheap exit before parsing: no test definition anywhere in the base text.
     if !named(lang).is_some_and(|re| re.is_match(base.text)) && !titled(lang).is_some_and(|re| re.is_match(base.text)) {
         return Vec::new();
@@ -146,7 +148,9 @@ pub(crate) fn check_deleted(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Vec
     let mut remaining = census(&base_tests);
     let mut hits = Vec::new();
     for t in &base_tests {
-        let Some(left) = remaining.get_mut(t.name.as_str()) else { continue };
+        let Some(left) = remaining.get_mut(t.name.as_str()) else {
+            continue;
+        };
         // Report the surplus once per name: base had `left` of them, head keeps fewer.
         let kept = head_counts.get(t.name.as_str()).copied().unwrap_or(0);
         if *left > kept {

@@ -54,14 +54,21 @@ fn rust_use_tree(node: &N<'_>, prefix: &str, out: &mut Vec<String>) {
                 rust_use_tree(&list, &prefix, out);
             }
         }
-        "use_list" => node.children().filter(|c| c.is_named()).for_each(|c| rust_use_tree(&c, prefix, out)),
+        "use_list" => node
+            .children()
+            .filter(|c| c.is_named())
+            .for_each(|c| rust_use_tree(&c, prefix, out)),
         "use_as_clause" => {
             if let Some(path) = node.field("path") {
                 rust_use_tree(&path, prefix, out);
             }
         }
         "use_wildcard" => {
-            let path = node.children().find(|c| c.is_named()).map(|p| compact(&p)).unwrap_or_default();
+            let path = node
+                .children()
+                .find(|c| c.is_named())
+                .map(|p| compact(&p))
+                .unwrap_or_default();
             out.push(join(prefix, &path, "::"));
         }
         kind if kind.contains("comment") || kind.contains("attribute") => {}
@@ -145,7 +152,10 @@ fn python(node: &N<'_>, path: &str, push: &mut dyn FnMut(String, Option<String>)
             for name in names() {
                 any = true;
                 let sep = if module.ends_with('.') { "" } else { "." };
-                push(format!("{module}{sep}{name}"), resolved.as_ref().map(|r| join(r, &name, ".")));
+                push(
+                    format!("{module}{sep}{name}"),
+                    resolved.as_ref().map(|r| join(r, &name, ".")),
+                );
             }
             if !any {
                 push(module, resolved);
@@ -160,7 +170,11 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
     let at = node.range();
     let mut push = |written: String, resolved: Option<String>| {
         if !written.is_empty() {
-            out.push(Import { written, resolved, at: at.clone() });
+            out.push(Import {
+                written,
+                resolved,
+                at: at.clone(),
+            });
         }
     };
     let kind = node.kind();
@@ -193,12 +207,16 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
         Lang::JavaScript | Lang::TypeScript | Lang::Tsx => {
             let source = match kind.as_ref() {
                 "import_statement" | "export_statement" => node.field("source").or_else(|| {
-                    node.children().find(|c| c.kind() == "import_require_clause").and_then(|c| c.field("source"))
+                    node.children()
+                        .find(|c| c.kind() == "import_require_clause")
+                        .and_then(|c| c.field("source"))
                 }),
                 "call_expression" => {
                     let callee = node.field("function");
                     let is_loader = callee.is_some_and(|f| f.kind() == "import" || f.text() == "require");
-                    let first = node.field("arguments").and_then(|a| a.children().find(|c| c.is_named()));
+                    let first = node
+                        .field("arguments")
+                        .and_then(|a| a.children().find(|c| c.is_named()));
                     first.filter(|a| is_loader && (a.kind() == "string" || a.kind() == "template_string"))
                 }
                 _ => None,
@@ -215,7 +233,9 @@ fn at_node(node: &N<'_>, lang: Lang, path: &str, module: &str, out: &mut Vec<Imp
             }
         }
         Lang::Java if kind == "import_declaration" => {
-            let target = node.children().find(|c| matches!(c.kind().as_ref(), "scoped_identifier" | "identifier"));
+            let target = node
+                .children()
+                .find(|c| matches!(c.kind().as_ref(), "scoped_identifier" | "identifier"));
             let wildcard = node.children().any(|c| c.kind() == "asterisk");
             if let Some(t) = target {
                 push(format!("{}{}", compact(&t), if wildcard { ".*" } else { "" }), None);
@@ -279,8 +299,14 @@ mod tests {
             Some("crate::domain::infra::Db")
         );
         assert_eq!(resolve_rust("self::x", "crate").as_deref(), Some("crate::x"));
-        assert_eq!(resolve_js("../infra/db", "web/src/domain/a.ts").as_deref(), Some("web/src/infra/db"));
-        assert_eq!(resolve_python("..infra", "src/app/domain/svc.py").as_deref(), Some("app.infra"));
+        assert_eq!(
+            resolve_js("../infra/db", "web/src/domain/a.ts").as_deref(),
+            Some("web/src/infra/db")
+        );
+        assert_eq!(
+            resolve_python("..infra", "src/app/domain/svc.py").as_deref(),
+            Some("app.infra")
+        );
         assert_eq!(resolve_python(".", "app/domain/svc.py").as_deref(), Some("app.domain"));
     }
 }

@@ -52,7 +52,11 @@ fn enum_signature(e: &syn::ItemEnum) -> String {
                     None => tokens(&f.ty),
                 })
                 .collect();
-            let discriminant = v.discriminant.as_ref().map(|(_, e)| format!(" = {}", tokens(e))).unwrap_or_default();
+            let discriminant = v
+                .discriminant
+                .as_ref()
+                .map(|(_, e)| format!(" = {}", tokens(e)))
+                .unwrap_or_default();
             match &v.fields {
                 syn::Fields::Named(_) => format!("{} {{ {} }}{discriminant}", v.ident, fields.join(" , ")),
                 syn::Fields::Unnamed(_) => format!("{} ( {} ){discriminant}", v.ident, fields.join(" , ")),
@@ -60,7 +64,12 @@ fn enum_signature(e: &syn::ItemEnum) -> String {
             }
         })
         .collect();
-    format!("{} {} {{ {} }}", tokens(&e.generics), tokens(&e.generics.where_clause), variants.join(" , "))
+    format!(
+        "{} {} {{ {} }}",
+        tokens(&e.generics),
+        tokens(&e.generics.where_clause),
+        variants.join(" , ")
+    )
 }
 
 fn public(vis: &syn::Visibility) -> bool {
@@ -74,7 +83,10 @@ struct Collector {
 impl Collector {
     fn add(&mut self, kind: &str, path: String, signature: String, name: Span) {
         let at = (start(name), end(name));
-        self.api.entry(format!("{kind} {path}")).or_default().push(Item { signature, at });
+        self.api
+            .entry(format!("{kind} {path}"))
+            .or_default()
+            .push(Item { signature, at });
     }
 
     fn items(&mut self, module: &str, items: &[syn::Item]) {
@@ -95,7 +107,10 @@ impl Collector {
                 self.add("struct", path(&s.ident), header, s.ident.span());
                 for (i, field) in s.fields.iter().enumerate().filter(|(_, f)| public(&f.vis)) {
                     let name = field.ident.as_ref().map_or_else(|| i.to_string(), ToString::to_string);
-                    let span = field.ident.as_ref().map_or_else(|| field.ty.span_of(), syn::Ident::span);
+                    let span = field
+                        .ident
+                        .as_ref()
+                        .map_or_else(|| field.ty.span_of(), syn::Ident::span);
                     self.add("field", format!("{}::{name}", path(&s.ident)), tokens(&field.ty), span);
                 }
             }
@@ -114,12 +129,18 @@ impl Collector {
                 self.add("trait", trait_path.clone(), header, t.ident.span());
                 for ti in &t.items {
                     match ti {
-                        syn::TraitItem::Fn(f) => {
-                            self.add("fn", format!("{trait_path}::{}", f.sig.ident), tokens(&f.sig), f.sig.ident.span())
-                        }
-                        syn::TraitItem::Const(c) => {
-                            self.add("const", format!("{trait_path}::{}", c.ident), tokens(&c.ty), c.ident.span())
-                        }
+                        syn::TraitItem::Fn(f) => self.add(
+                            "fn",
+                            format!("{trait_path}::{}", f.sig.ident),
+                            tokens(&f.sig),
+                            f.sig.ident.span(),
+                        ),
+                        syn::TraitItem::Const(c) => self.add(
+                            "const",
+                            format!("{trait_path}::{}", c.ident),
+                            tokens(&c.ty),
+                            c.ident.span(),
+                        ),
                         syn::TraitItem::Type(ty) => {
                             let sig = format!("{} {}", tokens(&ty.generics), tokens(&ty.bounds));
                             self.add("type", format!("{trait_path}::{}", ty.ident), sig, ty.ident.span());
@@ -148,7 +169,12 @@ impl Collector {
                 }
             }
             I::Use(u) if public(&u.vis) => {
-                self.add("use", format!("{module}::{{{}}}", tokens(&u.tree)), String::new(), u.use_token.span);
+                self.add(
+                    "use",
+                    format!("{module}::{{{}}}", tokens(&u.tree)),
+                    String::new(),
+                    u.use_token.span,
+                );
             }
             I::Macro(m) if m.attrs.iter().any(|a| a.path().is_ident("macro_export")) => {
                 if let Some(ident) = &m.ident {
@@ -165,8 +191,11 @@ impl Collector {
         let generics = format!("{} {}", tokens(&i.generics), tokens(&i.generics.where_clause));
         if let Some((bang, trait_path, _)) = &i.trait_ {
             // A trait implementation is public whenever the trait and the type are.
-            let name =
-                format!("{module}::{{{}{} for {self_ty}}}", if bang.is_some() { "!" } else { "" }, tokens(trait_path));
+            let name = format!(
+                "{module}::{{{}{} for {self_ty}}}",
+                if bang.is_some() { "!" } else { "" },
+                tokens(trait_path)
+            );
             self.add("impl", name, generics, i.impl_token.span);
             return;
         }
@@ -174,10 +203,20 @@ impl Collector {
             match item {
                 syn::ImplItem::Fn(f) if public(&f.vis) && !is_test_only(&f.attrs) => {
                     let sig = format!("{generics} {}", tokens(&f.sig));
-                    self.add("fn", format!("{module}::{self_ty}::{}", f.sig.ident), sig, f.sig.ident.span());
+                    self.add(
+                        "fn",
+                        format!("{module}::{self_ty}::{}", f.sig.ident),
+                        sig,
+                        f.sig.ident.span(),
+                    );
                 }
                 syn::ImplItem::Const(c) if public(&c.vis) => {
-                    self.add("const", format!("{module}::{self_ty}::{}", c.ident), tokens(&c.ty), c.ident.span());
+                    self.add(
+                        "const",
+                        format!("{module}::{self_ty}::{}", c.ident),
+                        tokens(&c.ty),
+                        c.ident.span(),
+                    );
                 }
                 _ => {}
             }
@@ -213,22 +252,37 @@ pub(super) fn check(head: &SourceFile<'_>, base: &SourceFile<'_>) -> Result<Vec<
     }
     let before = api_of(base).map_err(|e| format!("at base: {e}"))?;
     // A deleted file removes everything; an unparsable head is not judged.
-    let after = if head.text.is_empty() { Api::new() } else { api_of(head)? };
+    let after = if head.text.is_empty() {
+        Api::new()
+    } else {
+        api_of(head)?
+    };
     let line1 = (Position { line: 1, column: 1 }, Position { line: 1, column: 1 });
     let mut hits = Vec::new();
     for (key, was) in &before {
         let (kind, path) = key.split_once(' ').unwrap_or(("item", key));
         let Some(now) = after.get(key) else {
-            hits.push(Hit { start: line1.0, end: line1.1, detail: Some(format!("pub {kind} `{path}` removed")) });
+            hits.push(Hit {
+                start: line1.0,
+                end: line1.1,
+                detail: Some(format!("pub {kind} `{path}` removed")),
+            });
             continue;
         };
         for item in now.iter().filter(|n| !was.iter().any(|w| w.signature == n.signature)) {
-            let old = was.first().map(|w| shorten(w.signature.trim(), 100)).unwrap_or_default();
+            let old = was
+                .first()
+                .map(|w| shorten(w.signature.trim(), 100))
+                .unwrap_or_default();
             let detail = format!(
                 "signature of pub {kind} `{path}` changed: `{old}` → `{}`",
                 shorten(item.signature.trim(), 100)
             );
-            hits.push(Hit { start: item.at.0, end: item.at.1, detail: Some(detail) });
+            hits.push(Hit {
+                start: item.at.0,
+                end: item.at.1,
+                detail: Some(detail),
+            });
         }
     }
     hits.sort_by_key(|h| h.start);

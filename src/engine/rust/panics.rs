@@ -15,12 +15,20 @@ pub(super) fn default_calls() -> Vec<String> {
 }
 
 pub(super) fn default_macros() -> Vec<String> {
-    ["panic", "todo", "unimplemented", "unreachable"].map(String::from).to_vec()
+    ["panic", "todo", "unimplemented", "unreachable"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// Paths that are never library code.
-const NOT_LIBRARY: &[&str] =
-    &["**/tests/**", "**/benches/**", "**/examples/**", "**/build.rs", "**/src/main.rs", "**/src/bin/**"];
+const NOT_LIBRARY: &[&str] = &[
+    "**/tests/**",
+    "**/benches/**",
+    "**/examples/**",
+    "**/build.rs",
+    "**/src/main.rs",
+    "**/src/bin/**",
+];
 
 pub(super) fn compile_exclude(extra: &[String]) -> Result<GlobSet, String> {
     let mut set = GlobSetBuilder::new();
@@ -31,7 +39,8 @@ pub(super) fn compile_exclude(extra: &[String]) -> Result<GlobSet, String> {
             .map_err(|e| format!("panic-in-library: invalid `exclude` glob `{pattern}`: {e}"))?;
         set.add(glob);
     }
-    set.build().map_err(|e| format!("panic-in-library: invalid `exclude` globs: {e}"))
+    set.build()
+        .map_err(|e| format!("panic-in-library: invalid `exclude` globs: {e}"))
 }
 
 /// `cfg(test)`, also inside `all(…)`/`any(…)`, but not `not(test)`.
@@ -49,7 +58,12 @@ fn cfg_mentions_test(meta: &syn::Meta) -> bool {
 /// Test-only: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`, `#[rstest]`…
 pub(super) fn is_test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        let last = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let last = a
+            .path()
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         (a.path().is_ident("cfg") && cfg_mentions_test(&a.meta))
             || matches!(last.as_str(), "test" | "rstest" | "test_case" | "quickcheck" | "bench")
     })
@@ -106,16 +120,29 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         if self.calls.iter().any(|c| call.method == c) {
             let span = call.method.span();
             let detail = format!("`.{}()` may panic in library code", call.method);
-            self.hits.push(Hit { start: start(span), end: end(call.paren_token.span.close()), detail: Some(detail) });
+            self.hits.push(Hit {
+                start: start(span),
+                end: end(call.paren_token.span.close()),
+                detail: Some(detail),
+            });
         }
         visit::visit_expr_method_call(self, call);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if self.macros.contains(&name) {
             let detail = format!("`{name}!` panics in library code");
-            self.hits.push(Hit { start: start(mac.path.span()), end: end(mac.bang_token.span), detail: Some(detail) });
+            self.hits.push(Hit {
+                start: start(mac.path.span()),
+                end: end(mac.bang_token.span),
+                detail: Some(detail),
+            });
         }
         // Arguments of format-like macros (`format!("{}", x.unwrap())`, `vec![…]`) are expressions
         // syn leaves as tokens: look inside when they parse as such.
@@ -128,7 +155,11 @@ impl<'ast> Visit<'ast> for Finder<'_> {
 }
 
 pub(super) fn check(file: &syn::File, calls: &[String], macros: &[String]) -> Vec<Hit> {
-    let mut finder = Finder { calls, macros, hits: Vec::new() };
+    let mut finder = Finder {
+        calls,
+        macros,
+        hits: Vec::new(),
+    };
     finder.visit_file(file);
     finder.hits.sort_by_key(|h| h.start);
     finder.hits

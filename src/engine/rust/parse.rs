@@ -31,14 +31,20 @@ pub(crate) fn nesting(text: &str) -> usize {
 pub(crate) fn with_file<T: Send>(text: &str, f: impl FnOnce(&syn::File) -> T + Send) -> Result<T, String> {
     let depth = nesting(text);
     if depth > MAX_NESTING {
-        return Err(format!("brackets nest {depth} deep (more than {MAX_NESTING}); not parsed"));
+        return Err(format!(
+            "brackets nest {depth} deep (more than {MAX_NESTING}); not parsed"
+        ));
     }
     // syn's values are not `Send`: the error is rendered on the thread that parsed.
     let run = move || match syn::parse_file(text) {
         Ok(file) => Ok(f(&file)),
         Err(e) => {
             let at = e.span().start();
-            Err(format!("syntax error at line {}, column {}: {e}", at.line, at.column + 1))
+            Err(format!(
+                "syntax error at line {}, column {}: {e}",
+                at.line,
+                at.column + 1
+            ))
         }
     };
     if depth <= SHALLOW {
@@ -49,7 +55,9 @@ pub(crate) fn with_file<T: Send>(text: &str, f: impl FnOnce(&syn::File) -> T + S
             .stack_size(BIG_STACK)
             .spawn_scoped(scope, run)
             .map_err(|e| format!("could not start a parsing thread: {e}"))?;
-        worker.join().unwrap_or_else(|_| Err("the parser failed on this file".to_owned()))
+        worker
+            .join()
+            .unwrap_or_else(|_| Err("the parser failed on this file".to_owned()))
     })
 }
 

@@ -18,12 +18,18 @@ struct Finder<'a> {
 
 pub(super) fn start(span: Span) -> Position {
     let s = span.start();
-    Position { line: s.line as u32, column: s.column as u32 + 1 }
+    Position {
+        line: s.line as u32,
+        column: s.column as u32 + 1,
+    }
 }
 
 pub(super) fn end(span: Span) -> Position {
     let e = span.end();
-    Position { line: e.line as u32, column: e.column as u32 + 1 }
+    Position {
+        line: e.line as u32,
+        column: e.column as u32 + 1,
+    }
 }
 
 fn says_safety(text: &str) -> bool {
@@ -44,8 +50,15 @@ fn is_attribute(line: &str) -> bool {
 /// `# Safety` (any heading level) in the item's doc attributes.
 fn documents_safety(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().filter(|a| a.path().is_ident("doc")).any(|a| {
-        let syn::Meta::NameValue(nv) = &a.meta else { return false };
-        let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value else { return false };
+        let syn::Meta::NameValue(nv) = &a.meta else {
+            return false;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s), ..
+        }) = &nv.value
+        else {
+            return false;
+        };
         s.value().lines().any(|l| {
             let t = l.trim();
             t.starts_with('#') && t.trim_start_matches('#').trim().eq_ignore_ascii_case("safety")
@@ -57,7 +70,9 @@ impl Finder<'_> {
     /// A `SAFETY:` comment on the lines directly above 1-based `line` (skipping attributes), or
     /// earlier on that line itself, before `column`.
     fn commented_above(&self, line: usize, column: usize) -> bool {
-        let Some(this) = self.lines.get(line.wrapping_sub(1)) else { return false };
+        let Some(this) = self.lines.get(line.wrapping_sub(1)) else {
+            return false;
+        };
         let before: String = this.chars().take(column).collect();
         if says_safety(&before) {
             return true;
@@ -82,12 +97,19 @@ impl Finder<'_> {
     fn documented(&self, span: Span) -> bool {
         let s = span.start();
         self.commented_above(s.line, s.column)
-            || self.statements.last().is_some_and(|&stmt| stmt != s.line && self.commented_above(stmt, 0))
+            || self
+                .statements
+                .last()
+                .is_some_and(|&stmt| stmt != s.line && self.commented_above(stmt, 0))
     }
 
     fn report(&mut self, span: Span, what: String) {
         if !self.documented(span) {
-            self.hits.push(Hit { start: start(span), end: end(span), detail: Some(what) });
+            self.hits.push(Hit {
+                start: start(span),
+                end: end(span),
+                detail: Some(what),
+            });
         }
     }
 
@@ -97,7 +119,11 @@ impl Finder<'_> {
             && !self.documented(token.span)
         {
             let detail = format!("unsafe fn `{}` has no `# Safety` doc section", sig.ident);
-            self.hits.push(Hit { start: start(token.span), end: end(sig.ident.span()), detail: Some(detail) });
+            self.hits.push(Hit {
+                start: start(token.span),
+                end: end(sig.ident.span()),
+                detail: Some(detail),
+            });
         }
     }
 }
@@ -110,7 +136,10 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 
     fn visit_expr_unsafe(&mut self, e: &'ast syn::ExprUnsafe) {
-        self.report(e.unsafe_token.span, "unsafe block without a `// SAFETY:` comment".into());
+        self.report(
+            e.unsafe_token.span,
+            "unsafe block without a `// SAFETY:` comment".into(),
+        );
         visit::visit_expr_unsafe(self, e);
     }
 
@@ -138,7 +167,10 @@ impl<'ast> Visit<'ast> for Finder<'_> {
                 Some((_, path, _)) => quote::ToTokens::to_token_stream(path).to_string(),
                 None => "impl".into(),
             };
-            self.report(token.span, format!("unsafe impl of `{what}` without a `// SAFETY:` comment"));
+            self.report(
+                token.span,
+                format!("unsafe impl of `{what}` without a `// SAFETY:` comment"),
+            );
         }
         visit::visit_item_impl(self, i);
     }
@@ -147,14 +179,21 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         if let Some(token) = &t.unsafety
             && !documents_safety(&t.attrs)
         {
-            self.report(token.span, format!("unsafe trait `{}` has no `# Safety` doc section", t.ident));
+            self.report(
+                token.span,
+                format!("unsafe trait `{}` has no `# Safety` doc section", t.ident),
+            );
         }
         visit::visit_item_trait(self, t);
     }
 }
 
 pub(super) fn check(file: &syn::File, text: &str) -> Vec<Hit> {
-    let mut finder = Finder { lines: text.lines().collect(), statements: Vec::new(), hits: Vec::new() };
+    let mut finder = Finder {
+        lines: text.lines().collect(),
+        statements: Vec::new(),
+        hits: Vec::new(),
+    };
     finder.visit_file(file);
     finder.hits
 }

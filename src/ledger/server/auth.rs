@@ -72,16 +72,29 @@ impl<S: Store, P: Permission> FromRequestParts<AppState<S>> for Authed<P> {
                 "missing bearer token: send `Authorization: Bearer <token>` (create one with `aigate ledger token create`)",
             ));
         };
-        let role = state.store.token_role(&token::hash(presented)).await.map_err(Failure::from)?;
+        let role = state
+            .store
+            .token_role(&token::hash(presented))
+            .await
+            .map_err(Failure::from)?;
         let Some(role) = role else {
-            return Err(Failure::new(StatusCode::UNAUTHORIZED, "unknown bearer token: check AIGATE_LEDGER_TOKEN"));
+            return Err(Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "unknown bearer token: check AIGATE_LEDGER_TOKEN",
+            ));
         };
         if !P::ALLOWED.contains(&role) {
             return Err(Failure::new(
                 StatusCode::FORBIDDEN,
-                format!("a {role} token may not {}: ask an admin for a token with the right role", P::WHAT),
+                format!(
+                    "a {role} token may not {}: ask an admin for a token with the right role",
+                    P::WHAT
+                ),
             ));
         }
-        Ok(Authed { role, _permission: PhantomData })
+        Ok(Authed {
+            role,
+            _permission: PhantomData,
+        })
     }
 }

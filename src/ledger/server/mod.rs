@@ -37,7 +37,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { body_bytes: 8 << 20, snippet_bytes: 64 << 10, batch_len: 256, page_len: 1000 }
+        Limits {
+            body_bytes: 8 << 20,
+            snippet_bytes: 64 << 10,
+            batch_len: 256,
+            page_len: 1000,
+        }
     }
 }
 
@@ -48,7 +53,10 @@ pub struct AppState<S> {
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        AppState { store: Arc::clone(&self.store), limits: self.limits }
+        AppState {
+            store: Arc::clone(&self.store),
+            limits: self.limits,
+        }
     }
 }
 
@@ -61,7 +69,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Failure {
-        Failure { status, message: message.into() }
+        Failure {
+            status,
+            message: message.into(),
+        }
     }
     pub fn bad_request(message: impl Into<String>) -> Failure {
         Failure::new(StatusCode::BAD_REQUEST, message)
@@ -72,7 +83,9 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
         let status = match e {
             StoreError::IdempotencyConflict(_) => StatusCode::CONFLICT,
-            StoreError::Database(_) | StoreError::Connect { .. } | StoreError::Commit(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Database(_) | StoreError::Connect { .. } | StoreError::Commit(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status != StatusCode::CONFLICT {
@@ -86,7 +99,10 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(ApiError { error: self.message })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"aigate-ledger\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"aigate-ledger\""),
+            );
         }
         response
     }
@@ -121,14 +137,21 @@ pub fn router<S: Store>(store: Arc<S>, limits: Limits) -> Router {
     for r in routes::<S>() {
         app = app.route(r.path, r.handler);
     }
-    app.fallback(|| async { Failure::new(StatusCode::NOT_FOUND, "no such route: the API is described at GET /v1/openapi.json") })
-        .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .with_state(AppState { store, limits })
+    app.fallback(|| async {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "no such route: the API is described at GET /v1/openapi.json",
+        )
+    })
+    .layer(DefaultBodyLimit::max(limits.body_bytes))
+    .with_state(AppState { store, limits })
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve<S: Store>(store: Arc<S>, limits: Limits, listener: TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(store, limits)).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, router(store, limits))
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {

@@ -7,10 +7,19 @@ use serde_json::{Value, json};
 fn error_responses(auth: bool) -> Value {
     let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let mut r = serde_json::Map::new();
-    r.insert("400".into(), json!({"description": "malformed request: the reason is in `error`", "content": err["content"].clone()}));
+    r.insert(
+        "400".into(),
+        json!({"description": "malformed request: the reason is in `error`", "content": err["content"].clone()}),
+    );
     if auth {
-        r.insert("401".into(), json!({"description": "missing or unknown bearer token", "content": err["content"].clone()}));
-        r.insert("403".into(), json!({"description": "the token's role may not do this", "content": err["content"].clone()}));
+        r.insert(
+            "401".into(),
+            json!({"description": "missing or unknown bearer token", "content": err["content"].clone()}),
+        );
+        r.insert(
+            "403".into(),
+            json!({"description": "the token's role may not do this", "content": err["content"].clone()}),
+        );
     }
     Value::Object(r)
 }
@@ -37,12 +46,36 @@ fn list_parameters() -> Value {
     json!([
         q("repo", "only this repository", json!({"type": "string"})),
         q("rule", "only this rule id (corrections)", json!({"type": "string"})),
-        q("tool", "only this AI tool (runs: the tool of the first AI commit)", json!({"type": "string"})),
-        q("author", "only this human author (corrections)", json!({"type": "string"})),
-        q("kind", "correction kind (fix, waiver, manual) or run verdict (pass, block, error)", json!({"type": "string"})),
-        q("since", "recorded at or after this RFC 3339 time", json!({"type": "string", "format": "date-time"})),
-        q("cursor", "the `next_cursor` of the previous page", json!({"type": "string"})),
-        q("limit", "page size, 1 to 1000 (default 100)", json!({"type": "integer", "minimum": 1, "maximum": 1000})),
+        q(
+            "tool",
+            "only this AI tool (runs: the tool of the first AI commit)",
+            json!({"type": "string"})
+        ),
+        q(
+            "author",
+            "only this human author (corrections)",
+            json!({"type": "string"})
+        ),
+        q(
+            "kind",
+            "correction kind (fix, waiver, manual) or run verdict (pass, block, error)",
+            json!({"type": "string"})
+        ),
+        q(
+            "since",
+            "recorded at or after this RFC 3339 time",
+            json!({"type": "string", "format": "date-time"})
+        ),
+        q(
+            "cursor",
+            "the `next_cursor` of the previous page",
+            json!({"type": "string"})
+        ),
+        q(
+            "limit",
+            "page size, 1 to 1000 (default 100)",
+            json!({"type": "integer", "minimum": 1, "maximum": 1000})
+        ),
     ])
 }
 

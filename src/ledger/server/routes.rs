@@ -19,8 +19,8 @@ use super::{AppState, Failure};
 use crate::engine::lang::Lang;
 use crate::ledger::chain::canonical_json;
 use crate::ledger::model::{
-    CorrectionBatch, CorrectionRecord, CorrectionSubmission, CorrectionsWritten, ListQuery, Page, RunRecord, RunSubmission, Stats,
-    TokenCreated, TokenRequest, Written,
+    CorrectionBatch, CorrectionRecord, CorrectionSubmission, CorrectionsWritten, ListQuery, Page, RunRecord,
+    RunSubmission, Stats, TokenCreated, TokenRequest, Written,
 };
 use crate::ledger::store::{Appended, EntryType, Filter, Pending, Store};
 use crate::ledger::{fingerprint, normalise_time, now, token};
@@ -33,7 +33,11 @@ pub async fn health<S: Store>(State(state): State<AppState<S>>) -> Response {
     match state.store.head().await {
         // No counts here: health needs no token, so it says nothing about the contents.
         Ok(_) => Json(serde_json::json!({"status": "ok"})).into_response(),
-        Err(e) => Failure::new(StatusCode::SERVICE_UNAVAILABLE, format!("the ledger database is unreachable: {e}")).into_response(),
+        Err(e) => Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the ledger database is unreachable: {e}"),
+        )
+        .into_response(),
     }
 }
 
@@ -42,7 +46,12 @@ pub async fn openapi(_auth: Authed<AnyRole>) -> Json<serde_json::Value> {
 }
 
 fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Failure> {
-    let bytes = body.map_err(|r| Failure::new(r.status(), format!("could not read the request body: {}", r.body_text())))?;
+    let bytes = body.map_err(|r| {
+        Failure::new(
+            r.status(),
+            format!("could not read the request body: {}", r.body_text()),
+        )
+    })?;
     serde_json::from_slice(&bytes).map_err(|e| Failure::bad_request(format!("invalid JSON body: {e}")))
 }
 
@@ -60,14 +69,19 @@ fn header_key(headers: &HeaderMap) -> Result<Option<String>, Failure> {
 
 fn check_key(key: String) -> Result<String, Failure> {
     if key.is_empty() || key.len() > SHORT_TEXT {
-        return Err(Failure::bad_request(format!("an idempotency key must be 1 to {SHORT_TEXT} bytes")));
+        return Err(Failure::bad_request(format!(
+            "an idempotency key must be 1 to {SHORT_TEXT} bytes"
+        )));
     }
     Ok(key)
 }
 
 fn check_short(what: &str, value: &str) -> Result<(), Failure> {
     if value.len() > SHORT_TEXT {
-        return Err(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, format!("`{what}` is {} bytes; the limit is {SHORT_TEXT}", value.len())));
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("`{what}` is {} bytes; the limit is {SHORT_TEXT}", value.len()),
+        ));
     }
     Ok(())
 }
@@ -79,9 +93,16 @@ fn request_digest<T: Serialize>(submission: &T) -> Result<String, Failure> {
 }
 
 fn written<T: DeserializeOwned>(appended: Appended) -> Result<Written<T>, Failure> {
-    let record = serde_json::from_str(&appended.body)
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, format!("a stored record does not read back ({e}): run `aigate ledger verify`")))?;
-    Ok(Written { created: appended.created, record })
+    let record = serde_json::from_str(&appended.body).map_err(|e| {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("a stored record does not read back ({e}): run `aigate ledger verify`"),
+        )
+    })?;
+    Ok(Written {
+        created: appended.created,
+        record,
+    })
 }
 
 fn write_status(created: bool) -> StatusCode {
@@ -97,16 +118,28 @@ pub async fn post_run<S: Store>(
     let mut run: RunSubmission = parse(body)?;
     let key = match (header_key(&headers)?, run.idempotency_key.take()) {
         (Some(k), _) | (None, Some(k)) => check_key(k)?,
-        (None, None) => return Err(Failure::bad_request("every write needs an idempotency key: send an Idempotency-Key header or an `idempotency_key` field")),
+        (None, None) => {
+            return Err(Failure::bad_request(
+                "every write needs an idempotency key: send an Idempotency-Key header or an `idempotency_key` field",
+            ));
+        }
     };
-    for (what, value) in [("repo", &run.repo), ("base", &run.base), ("head", &run.head), ("policy_digest", &run.policy_digest)] {
+    for (what, value) in [
+        ("repo", &run.repo),
+        ("base", &run.base),
+        ("head", &run.head),
+        ("policy_digest", &run.policy_digest),
+    ] {
         check_short(what, value)?;
         if value.is_empty() {
             return Err(Failure::bad_request(format!("`{what}` must not be empty")));
         }
     }
     if run.verdict_reason.len() > state.limits.snippet_bytes {
-        return Err(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "`verdict_reason` is over the snippet limit"));
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "`verdict_reason` is over the snippet limit",
+        ));
     }
     let digest = request_digest(&run)?;
     let record = RunRecord {
@@ -133,12 +166,18 @@ pub async fn post_run<S: Store>(
         record: serde_json::to_value(&record).map_err(|e| Failure::bad_request(e.to_string()))?,
     };
     let appended = state.store.append(vec![pending]).await?.into_iter().next();
-    let appended = appended.ok_or_else(|| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "the store answered nothing"))?;
+    let appended =
+        appended.ok_or_else(|| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "the store answered nothing"))?;
     let out: Written<RunRecord> = written(appended)?;
     Ok((write_status(out.created), Json(out)).into_response())
 }
 
-fn correction_record(c: CorrectionSubmission, key: String, limits: &super::Limits, index: usize) -> Result<(String, CorrectionRecord), Failure> {
+fn correction_record(
+    c: CorrectionSubmission,
+    key: String,
+    limits: &super::Limits,
+    index: usize,
+) -> Result<(String, CorrectionRecord), Failure> {
     for (what, value) in [("before", &c.before), ("after", &c.after)] {
         if value.len() > limits.snippet_bytes {
             return Err(Failure::new(
@@ -154,17 +193,29 @@ fn correction_record(c: CorrectionSubmission, key: String, limits: &super::Limit
     if let Some(reason) = &c.reason
         && reason.len() > limits.snippet_bytes
     {
-        return Err(Failure::new(StatusCode::PAYLOAD_TOO_LARGE, format!("correction {index}: `reason` is over the snippet limit")));
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("correction {index}: `reason` is over the snippet limit"),
+        ));
     }
-    for (what, value) in [("repo", Some(&c.repo)), ("path", Some(&c.path)), ("tool", c.tool.as_ref()), ("model", c.model.as_ref()),
-        ("ai_commit", c.ai_commit.as_ref()), ("fix_commit", c.fix_commit.as_ref()), ("author", c.author.as_ref()), ("rule_id", c.rule_id.as_ref())]
-    {
+    for (what, value) in [
+        ("repo", Some(&c.repo)),
+        ("path", Some(&c.path)),
+        ("tool", c.tool.as_ref()),
+        ("model", c.model.as_ref()),
+        ("ai_commit", c.ai_commit.as_ref()),
+        ("fix_commit", c.fix_commit.as_ref()),
+        ("author", c.author.as_ref()),
+        ("rule_id", c.rule_id.as_ref()),
+    ] {
         if let Some(v) = value {
             check_short(&format!("corrections[{index}].{what}"), v)?;
         }
     }
     if c.repo.is_empty() || c.path.is_empty() {
-        return Err(Failure::bad_request(format!("correction {index}: `repo` and `path` must not be empty")));
+        return Err(Failure::bad_request(format!(
+            "correction {index}: `repo` and `path` must not be empty"
+        )));
     }
     let digest = request_digest(&c)?;
     let record = CorrectionRecord {
@@ -224,7 +275,10 @@ pub async fn post_corrections<S: Store>(
     // Fingerprinting parses source: keep it off the async workers.
     let limits = state.limits;
     let records = tokio::task::spawn_blocking(move || {
-        keyed.into_iter().map(|(index, c, key)| correction_record(c, key, &limits, index)).collect::<Result<Vec<_>, _>>()
+        keyed
+            .into_iter()
+            .map(|(index, c, key)| correction_record(c, key, &limits, index))
+            .collect::<Result<Vec<_>, _>>()
     })
     .await
     .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, format!("fingerprinting failed: {e}")))??;
@@ -238,7 +292,10 @@ pub async fn post_corrections<S: Store>(
         });
     }
     let appended = state.store.append(pending).await?;
-    let records = appended.into_iter().map(written::<CorrectionRecord>).collect::<Result<Vec<_>, _>>()?;
+    let records = appended
+        .into_iter()
+        .map(written::<CorrectionRecord>)
+        .collect::<Result<Vec<_>, _>>()?;
     let created = records.iter().any(|r| r.created);
     Ok((write_status(created), Json(CorrectionsWritten { records })).into_response())
 }
@@ -247,14 +304,36 @@ fn filter(query: Result<Query<ListQuery>, QueryRejection>, limits: &super::Limit
     let Query(q) = query.map_err(|r| Failure::bad_request(format!("invalid query: {}", r.body_text())))?;
     let after_seq = match q.cursor.as_deref() {
         None | Some("") => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| Failure::bad_request(format!("`{c}` is not a cursor: pass back a `next_cursor`")))?,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| Failure::bad_request(format!("`{c}` is not a cursor: pass back a `next_cursor`")))?,
     };
-    let since = q.since.as_deref().map(normalise_time).transpose().map_err(Failure::bad_request)?;
+    let since = q
+        .since
+        .as_deref()
+        .map(normalise_time)
+        .transpose()
+        .map_err(Failure::bad_request)?;
     let limit = q.limit.unwrap_or(100).clamp(1, limits.page_len);
-    Ok(Filter { repo: q.repo, rule: q.rule, tool: q.tool, author: q.author, kind: q.kind, since, after_seq, limit: i64::from(limit) + 1 })
+    Ok(Filter {
+        repo: q.repo,
+        rule: q.rule,
+        tool: q.tool,
+        author: q.author,
+        kind: q.kind,
+        since,
+        after_seq,
+        limit: i64::from(limit) + 1,
+    })
 }
 
-async fn list<S: Store, T: DeserializeOwned>(state: &AppState<S>, entry_type: EntryType, filter: Filter) -> Result<Page<T>, Failure> {
+async fn list<S: Store, T: DeserializeOwned>(
+    state: &AppState<S>,
+    entry_type: EntryType,
+    filter: Filter,
+) -> Result<Page<T>, Failure> {
     let want = (filter.limit - 1) as usize;
     let mut rows = state.store.list(entry_type, &filter).await?;
     let next_cursor = if rows.len() > want {
@@ -267,7 +346,12 @@ async fn list<S: Store, T: DeserializeOwned>(state: &AppState<S>, entry_type: En
         .into_iter()
         .map(|r| serde_json::from_str(&r.body))
         .collect::<Result<Vec<T>, _>>()
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, format!("a stored record does not read back ({e}): run `aigate ledger verify`")))?;
+        .map_err(|e| {
+            Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("a stored record does not read back ({e}): run `aigate ledger verify`"),
+            )
+        })?;
     Ok(Page { items, next_cursor })
 }
 
@@ -290,7 +374,10 @@ pub async fn list_corrections<S: Store>(
 }
 
 pub async fn stats<S: Store>(_auth: Authed<Read>, State(state): State<AppState<S>>) -> Result<Json<Stats>, Failure> {
-    Ok(Json(Stats { runs: state.store.counts(EntryType::Run).await?, corrections: state.store.counts(EntryType::Correction).await? }))
+    Ok(Json(Stats {
+        runs: state.store.counts(EntryType::Run).await?,
+        corrections: state.store.counts(EntryType::Correction).await?,
+    }))
 }
 
 pub async fn create_token<S: Store>(
@@ -302,7 +389,22 @@ pub async fn create_token<S: Store>(
     if let Some(label) = &request.label {
         check_short("label", label)?;
     }
-    let token = token::generate().map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, format!("no randomness for a token: {e}")))?;
-    state.store.insert_token(&token::hash(&token), request.role, request.label.as_deref(), &now()).await?;
-    Ok((StatusCode::CREATED, Json(TokenCreated { role: request.role, token })).into_response())
+    let token = token::generate().map_err(|e| {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("no randomness for a token: {e}"),
+        )
+    })?;
+    state
+        .store
+        .insert_token(&token::hash(&token), request.role, request.label.as_deref(), &now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenCreated {
+            role: request.role,
+            token,
+        }),
+    )
+        .into_response())
 }

@@ -57,8 +57,13 @@ where
 /// Queues `batch` on the writer and waits for its commit.
 pub(crate) async fn submit(writer: &mpsc::Sender<Job>, batch: Vec<Pending>) -> Result<Vec<Appended>, StoreError> {
     let (reply, answer) = oneshot::channel();
-    writer.send(Job { batch, reply }).await.map_err(|_| StoreError::Commit("the ledger's writer has stopped".into()))?;
-    answer.await.map_err(|_| StoreError::Commit("the ledger's writer dropped the request".into()))?
+    writer
+        .send(Job { batch, reply })
+        .await
+        .map_err(|_| StoreError::Commit("the ledger's writer has stopped".into()))?;
+    answer
+        .await
+        .map_err(|_| StoreError::Commit("the ledger's writer dropped the request".into()))?
 }
 
 /// The keys a group needs looked up, per entry type.
@@ -128,7 +133,10 @@ pub(crate) fn plan(jobs: &[Job], known: &Known, head: (i64, String)) -> Result<P
         for (p, decision) in job.batch.iter().zip(decided) {
             let short = (p.entry_type, p.idempotency_key.as_str());
             match decision {
-                Decision::EarlierInJob => out.push(Appended { created: false, body: body_of.get(&short).cloned().unwrap_or_default() }),
+                Decision::EarlierInJob => out.push(Appended {
+                    created: false,
+                    body: body_of.get(&short).cloned().unwrap_or_default(),
+                }),
                 Decision::Stored(body) => {
                     body_of.insert(short, body.clone());
                     out.push(Appended { created: false, body });
@@ -137,16 +145,26 @@ pub(crate) fn plan(jobs: &[Job], known: &Known, head: (i64, String)) -> Result<P
                     seq += 1;
                     let s = seal(p, seq, &prev)?;
                     prev = s.hash.clone();
-                    group.insert((p.entry_type, p.idempotency_key.clone()), (s.request_digest.clone(), s.body.clone()));
+                    group.insert(
+                        (p.entry_type, p.idempotency_key.clone()),
+                        (s.request_digest.clone(), s.body.clone()),
+                    );
                     body_of.insert(short, s.body.clone());
-                    out.push(Appended { created: true, body: s.body.clone() });
+                    out.push(Appended {
+                        created: true,
+                        body: s.body.clone(),
+                    });
                     rows.push(s);
                 }
             }
         }
         answers.push(Ok(out));
     }
-    Ok(Plan { rows, answers, head: (seq, prev) })
+    Ok(Plan {
+        rows,
+        answers,
+        head: (seq, prev),
+    })
 }
 
 /// Answers every job: with its own answer after a commit, or with the group's error.
@@ -184,13 +202,19 @@ mod tests {
     }
 
     fn job(batch: Vec<Pending>) -> Job {
-        Job { batch, reply: oneshot::channel().0 }
+        Job {
+            batch,
+            reply: oneshot::channel().0,
+        }
     }
 
     #[test]
     fn a_conflict_refuses_its_job_alone_and_repeats_share_records() {
         let mut known = Known::new();
-        known.insert((EntryType::Run, "old".into()), ("d-old".into(), "{\"stored\":1}".into()));
+        known.insert(
+            (EntryType::Run, "old".into()),
+            ("d-old".into(), "{\"stored\":1}".into()),
+        );
         let jobs = vec![
             job(vec![pending("a", "d1"), pending("a", "d1")]), // a repeat inside one job
             job(vec![pending("b", "d2"), pending("old", "DIFFERENT")]), // conflicts with the ledger
@@ -198,7 +222,11 @@ mod tests {
             job(vec![pending("c", "d3")]),
         ];
         let plan = plan(&jobs, &known, (7, "h7".into())).unwrap();
-        assert_eq!(plan.rows.iter().map(|r| r.seq).collect::<Vec<_>>(), [8, 9], "a and c; nothing of the refused job");
+        assert_eq!(
+            plan.rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [8, 9],
+            "a and c; nothing of the refused job"
+        );
         assert_eq!(plan.rows[0].prev_hash, "h7");
         assert_eq!(plan.rows[1].prev_hash, plan.rows[0].hash);
         assert_eq!(plan.rows[1].hash, entry_hash(&plan.rows[0].hash, &plan.rows[1].body));

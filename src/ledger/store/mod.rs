@@ -125,7 +125,10 @@ pub fn seal(pending: &Pending, seq: i64, prev: &str) -> Result<Sealed, StoreErro
     if let Value::Object(map) = &mut record {
         map.insert("seq".into(), Value::from(seq));
     }
-    let body = chain::canonical_json(&record).map_err(|e| StoreError::Corrupt { seq, problem: e.to_string() })?;
+    let body = chain::canonical_json(&record).map_err(|e| StoreError::Corrupt {
+        seq,
+        problem: e.to_string(),
+    })?;
     let hash = chain::entry_hash(prev, &body);
     Ok(Sealed {
         seq,
@@ -168,12 +171,26 @@ pub struct Listed {
 /// one.
 pub trait Store: Send + Sync + 'static {
     fn append(&self, batch: Vec<Pending>) -> impl Future<Output = Result<Vec<Appended>, StoreError>> + Send;
-    fn list(&self, entry_type: EntryType, filter: &Filter) -> impl Future<Output = Result<Vec<Listed>, StoreError>> + Send;
+    fn list(
+        &self,
+        entry_type: EntryType,
+        filter: &Filter,
+    ) -> impl Future<Output = Result<Vec<Listed>, StoreError>> + Send;
     fn counts(&self, entry_type: EntryType) -> impl Future<Output = Result<Counts, StoreError>> + Send;
     /// Chain entries with `seq > after`, in seq order.
-    fn chain_page(&self, after: i64, limit: i64) -> impl Future<Output = Result<Vec<(ChainEntry, Columns)>, StoreError>> + Send;
+    fn chain_page(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(ChainEntry, Columns)>, StoreError>> + Send;
     fn head(&self) -> impl Future<Output = Result<Option<Head>, StoreError>> + Send;
-    fn insert_token(&self, token_hash: &str, role: Role, label: Option<&str>, created_at: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_token(
+        &self,
+        token_hash: &str,
+        role: Role,
+        label: Option<&str>,
+        created_at: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn token_role(&self, token_hash: &str) -> impl Future<Output = Result<Option<Role>, StoreError>> + Send;
 }
 
@@ -196,7 +213,13 @@ pub async fn verify<S: Store>(store: &S) -> Result<Verdict, StoreError> {
                 head = store.head().await?;
                 if !covered(&head) {
                     let at = head.as_ref().map_or(0, |h| h.seq);
-                    verifier.fail(entry.seq, format!("entry {} is past the chain head (entry {at}): it was added behind the ledger's back", entry.seq));
+                    verifier.fail(
+                        entry.seq,
+                        format!(
+                            "entry {} is past the chain head (entry {at}): it was added behind the ledger's back",
+                            entry.seq
+                        ),
+                    );
                     return Ok(verifier.finish(head.as_ref()));
                 }
             }
@@ -205,7 +228,11 @@ pub async fn verify<S: Store>(store: &S) -> Result<Verdict, StoreError> {
             }
             // The hash covers the body; the filter columns must say what the body says.
             let body: Value = serde_json::from_str(&entry.body).unwrap_or(Value::Null);
-            let entry_type = if entry.entry_type == "run" { EntryType::Run } else { EntryType::Correction };
+            let entry_type = if entry.entry_type == "run" {
+                EntryType::Run
+            } else {
+                EntryType::Correction
+            };
             if Columns::of(entry_type, &body) != *stored {
                 verifier.fail(
                     entry.seq,
@@ -268,7 +295,13 @@ impl Store for LedgerStore {
     async fn head(&self) -> Result<Option<Head>, StoreError> {
         delegate!(self, s => s.head())
     }
-    async fn insert_token(&self, token_hash: &str, role: Role, label: Option<&str>, created_at: &str) -> Result<(), StoreError> {
+    async fn insert_token(
+        &self,
+        token_hash: &str,
+        role: Role,
+        label: Option<&str>,
+        created_at: &str,
+    ) -> Result<(), StoreError> {
         delegate!(self, s => s.insert_token(token_hash, role, label, created_at))
     }
     async fn token_role(&self, token_hash: &str) -> Result<Option<Role>, StoreError> {
@@ -318,18 +351,57 @@ pub(crate) fn counts_from(groups: Vec<std::collections::BTreeMap<String, u64>>) 
     let mut it = groups.into_iter();
     let mut next = || it.next().unwrap_or_default();
     let (by_repo, by_tool, by_rule, by_kind) = (next(), next(), next(), next());
-    Counts { total: by_kind.values().sum(), by_repo, by_tool, by_rule, by_kind }
+    Counts {
+        total: by_kind.values().sum(),
+        by_repo,
+        by_tool,
+        by_rule,
+        by_kind,
+    }
 }
 
 /// The row of [`Store::chain_page`].
-pub(crate) type ChainRow = (i64, String, String, String, String, Option<String>, Option<String>, Option<String>, String, String, String, String);
+pub(crate) type ChainRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
 
 pub(crate) const CHAIN_COLUMNS: &str =
     "seq, entry_type, id, repo, kind, tool, rule_id, author, recorded_at, prev_hash, hash, body";
 
-pub(crate) fn chain_row((seq, entry_type, id, repo, kind, tool, rule_id, author, recorded_at, prev_hash, hash, body): ChainRow) -> (ChainEntry, Columns) {
-    let columns = Columns { repo: repo.clone(), kind, tool, rule_id, author, recorded_at };
-    (ChainEntry { seq, entry_type, id, repo, prev_hash, hash, body }, columns)
+pub(crate) fn chain_row(
+    (seq, entry_type, id, repo, kind, tool, rule_id, author, recorded_at, prev_hash, hash, body): ChainRow,
+) -> (ChainEntry, Columns) {
+    let columns = Columns {
+        repo: repo.clone(),
+        kind,
+        tool,
+        rule_id,
+        author,
+        recorded_at,
+    };
+    (
+        ChainEntry {
+            seq,
+            entry_type,
+            id,
+            repo,
+            prev_hash,
+            hash,
+            body,
+        },
+        columns,
+    )
 }
 
 /// What an append found for one pending record before inserting.
@@ -356,7 +428,9 @@ macro_rules! lookup_known {
         let mut known = $crate::ledger::store::group::Known::new();
         for (entry_type, keys) in $crate::ledger::store::group::keys($jobs) {
             for chunk in keys.chunks(512) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT idempotency_key, request_digest, body FROM entries WHERE entry_type = ");
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT idempotency_key, request_digest, body FROM entries WHERE entry_type = ",
+                );
                 qb.push_bind(entry_type.name()).push(" AND idempotency_key IN (");
                 let mut list = qb.separated(", ");
                 for key in chunk {

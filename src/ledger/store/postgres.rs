@@ -8,14 +8,14 @@
 
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Postgres;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 
 use super::group::{self, Job};
 use super::{
-    CHAIN_COLUMNS, COUNTED, Appended, ChainRow, Columns, EntryType, Filter, Listed, Pending, Store, StoreError, chain_row, counts_from,
-    insert_rows, list_query, lookup_known, tally,
+    Appended, CHAIN_COLUMNS, COUNTED, ChainRow, Columns, EntryType, Filter, Listed, Pending, Store, StoreError,
+    chain_row, counts_from, insert_rows, list_query, lookup_known, tally,
 };
 use crate::ledger::chain::{ChainEntry, Head};
 use crate::ledger::model::{Counts, Role};
@@ -35,7 +35,10 @@ impl PgStore {
     /// Opens `postgres://…` (a `?options=-c search_path=SCHEMA` parameter selects a schema) and
     /// brings its schema up to date.
     pub async fn open(url: &str) -> Result<PgStore, StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Connect { url: url.to_string(), source })?;
+        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Connect {
+            url: url.to_string(),
+            source,
+        })?;
         PgStore::open_with(options, url).await
     }
 
@@ -44,7 +47,10 @@ impl PgStore {
             .max_connections(16)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Connect { url: shown_url.to_string(), source })?;
+            .map_err(|source| StoreError::Connect {
+                url: shown_url.to_string(),
+                source,
+            })?;
         migrate(&pool).await?;
         let writer = pool.clone();
         let queue = group::spawn(move |jobs| {
@@ -65,8 +71,13 @@ impl PgStore {
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let run = async {
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await?;
-        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)").execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
+            .execute(&mut *tx)
+            .await?;
         for (version, sql) in MIGRATIONS {
             let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)
@@ -74,7 +85,10 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
                 .await?;
             if done.is_none() {
                 sqlx::raw_sql(sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)").bind(version).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await
@@ -88,12 +102,19 @@ async fn write_group(pool: &PgPool, jobs: &[Job]) -> Result<Vec<Result<Vec<Appen
     let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| StoreError::Corrupt { seq: 0, problem: "the chain head row is missing".into() })?;
+        .ok_or_else(|| StoreError::Corrupt {
+            seq: 0,
+            problem: "the chain head row is missing".into(),
+        })?;
     let known = lookup_known!(Postgres, tx, jobs);
     let plan = group::plan(jobs, &known, head)?;
     if !plan.rows.is_empty() {
         insert_rows!(Postgres, tx, &plan.rows);
-        sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1").bind(plan.head.0).bind(&plan.head.1).execute(&mut *tx).await?;
+        sqlx::query("UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(plan.head.0)
+            .bind(&plan.head.1)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(plan.answers)
@@ -114,7 +135,10 @@ impl Store for PgStore {
         let mut groups = Vec::new();
         for column in COUNTED {
             let sql = format!("SELECT {column}, COUNT(*) FROM entries WHERE entry_type = $1 GROUP BY {column}");
-            let rows: Vec<(Option<String>, i64)> = sqlx::query_as(&sql).bind(entry_type.name()).fetch_all(&self.pool).await?;
+            let rows: Vec<(Option<String>, i64)> = sqlx::query_as(&sql)
+                .bind(entry_type.name())
+                .fetch_all(&self.pool)
+                .await?;
             groups.push(tally(rows));
         }
         Ok(counts_from(groups))
@@ -122,16 +146,28 @@ impl Store for PgStore {
 
     async fn chain_page(&self, after: i64, limit: i64) -> Result<Vec<(ChainEntry, Columns)>, StoreError> {
         let sql = format!("SELECT {CHAIN_COLUMNS} FROM entries WHERE seq > $1 ORDER BY seq LIMIT $2");
-        let rows: Vec<ChainRow> = sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<ChainRow> = sqlx::query_as(&sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(chain_row).collect())
     }
 
     async fn head(&self) -> Result<Option<Head>, StoreError> {
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1").fetch_optional(&self.pool).await?;
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|(seq, hash)| Head { seq, hash }))
     }
 
-    async fn insert_token(&self, token_hash: &str, role: Role, label: Option<&str>, created_at: &str) -> Result<(), StoreError> {
+    async fn insert_token(
+        &self,
+        token_hash: &str,
+        role: Role,
+        label: Option<&str>,
+        created_at: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO tokens (token_hash, role, label, created_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(role.name())
@@ -143,8 +179,10 @@ impl Store for PgStore {
     }
 
     async fn token_role(&self, token_hash: &str) -> Result<Option<Role>, StoreError> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM tokens WHERE token_hash = $1").bind(token_hash).fetch_optional(&self.pool).await?;
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(role.and_then(|r| r.parse().ok()))
     }
 }

@@ -6,14 +6,14 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Sqlite;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::mpsc;
 
 use super::group::{self, Job};
 use super::{
-    CHAIN_COLUMNS, COUNTED, Appended, ChainRow, Columns, EntryType, Filter, Listed, Pending, Store, StoreError, chain_row, counts_from,
-    insert_rows, list_query, lookup_known, tally,
+    Appended, CHAIN_COLUMNS, COUNTED, ChainRow, Columns, EntryType, Filter, Listed, Pending, Store, StoreError,
+    chain_row, counts_from, insert_rows, list_query, lookup_known, tally,
 };
 use crate::ledger::chain::{ChainEntry, Head};
 use crate::ledger::model::{Counts, Role};
@@ -31,16 +31,27 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens `sqlite://PATH` (created if missing) and brings its schema up to date.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
-        let connect = |source| StoreError::Connect { url: url.to_string(), source };
+        let connect = |source| StoreError::Connect {
+            url: url.to_string(),
+            source,
+        };
         let options = SqliteConnectOptions::from_str(url)
             .map_err(connect)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await.map_err(connect)?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(connect)?;
         migrate(&writer).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(connect)?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(connect)?;
         let pool = writer.clone();
         let queue = group::spawn(move |jobs| {
             let pool = pool.clone();
@@ -61,7 +72,9 @@ impl SqliteStore {
 async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     let run = async {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)").execute(&mut *tx).await?;
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+            .execute(&mut *tx)
+            .await?;
         for (version, sql) in MIGRATIONS {
             let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
                 .bind(version)
@@ -69,7 +82,10 @@ async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
                 .await?;
             if done.is_none() {
                 sqlx::raw_sql(sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version) VALUES (?)").bind(version).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES (?)")
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await
@@ -83,12 +99,19 @@ async fn write_group(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<Result<Vec<A
     let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1")
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| StoreError::Corrupt { seq: 0, problem: "the chain head row is missing".into() })?;
+        .ok_or_else(|| StoreError::Corrupt {
+            seq: 0,
+            problem: "the chain head row is missing".into(),
+        })?;
     let known = lookup_known!(Sqlite, tx, jobs);
     let plan = group::plan(jobs, &known, head)?;
     if !plan.rows.is_empty() {
         insert_rows!(Sqlite, tx, &plan.rows);
-        sqlx::query("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1").bind(plan.head.0).bind(&plan.head.1).execute(&mut *tx).await?;
+        sqlx::query("UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1")
+            .bind(plan.head.0)
+            .bind(&plan.head.1)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(plan.answers)
@@ -109,7 +132,10 @@ impl Store for SqliteStore {
         let mut groups = Vec::new();
         for column in COUNTED {
             let sql = format!("SELECT {column}, COUNT(*) FROM entries WHERE entry_type = ? GROUP BY {column}");
-            let rows: Vec<(Option<String>, i64)> = sqlx::query_as(&sql).bind(entry_type.name()).fetch_all(&self.reader).await?;
+            let rows: Vec<(Option<String>, i64)> = sqlx::query_as(&sql)
+                .bind(entry_type.name())
+                .fetch_all(&self.reader)
+                .await?;
             groups.push(tally(rows));
         }
         Ok(counts_from(groups))
@@ -117,16 +143,28 @@ impl Store for SqliteStore {
 
     async fn chain_page(&self, after: i64, limit: i64) -> Result<Vec<(ChainEntry, Columns)>, StoreError> {
         let sql = format!("SELECT {CHAIN_COLUMNS} FROM entries WHERE seq > ? ORDER BY seq LIMIT ?");
-        let rows: Vec<ChainRow> = sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(&self.reader).await?;
+        let rows: Vec<ChainRow> = sqlx::query_as(&sql)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
         Ok(rows.into_iter().map(chain_row).collect())
     }
 
     async fn head(&self) -> Result<Option<Head>, StoreError> {
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1").fetch_optional(&self.reader).await?;
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM chain_head WHERE id = 1")
+            .fetch_optional(&self.reader)
+            .await?;
         Ok(row.map(|(seq, hash)| Head { seq, hash }))
     }
 
-    async fn insert_token(&self, token_hash: &str, role: Role, label: Option<&str>, created_at: &str) -> Result<(), StoreError> {
+    async fn insert_token(
+        &self,
+        token_hash: &str,
+        role: Role,
+        label: Option<&str>,
+        created_at: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO tokens (token_hash, role, label, created_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(role.name())
@@ -138,8 +176,10 @@ impl Store for SqliteStore {
     }
 
     async fn token_role(&self, token_hash: &str) -> Result<Option<Role>, StoreError> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM tokens WHERE token_hash = ?").bind(token_hash).fetch_optional(&self.reader).await?;
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.reader)
+            .await?;
         Ok(role.and_then(|r| r.parse().ok()))
     }
 }

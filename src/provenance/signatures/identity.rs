@@ -26,9 +26,7 @@ pub(super) struct Seen<'a> {
 /// Splits a `Name <email>` trailer value; a value without `<…>` is all name.
 pub(super) fn split_name_email(value: &str) -> (&str, &str) {
     match (value.find('<'), value.rfind('>')) {
-        (Some(open), Some(close)) if open < close => {
-            (value[..open].trim(), value[open + 1..close].trim())
-        }
+        (Some(open), Some(close)) if open < close => (value[..open].trim(), value[open + 1..close].trim()),
         _ => (value.trim(), ""),
     }
 }
@@ -87,13 +85,8 @@ impl IdentityMatcher {
     }
 
     pub fn matches(&self, name: &str, email: &str) -> bool {
-        self.name
-            .as_ref()
-            .is_none_or(|n| n.eq_ignore_ascii_case(name))
-            && self
-                .email
-                .as_ref()
-                .is_none_or(|e| e.eq_ignore_ascii_case(email))
+        self.name.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(name))
+            && self.email.as_ref().is_none_or(|e| e.eq_ignore_ascii_case(email))
             && self.name_regex.as_ref().is_none_or(|r| r.is_match(name))
             && self.email_regex.as_ref().is_none_or(|r| r.is_match(email))
             && self.github.as_ref().is_none_or(|login| {
@@ -131,10 +124,7 @@ mod tests {
             github_login("198982749+Copilot@users.noreply.github.com"),
             Some("Copilot")
         );
-        assert_eq!(
-            github_login("Copilot@users.noreply.github.com"),
-            Some("Copilot")
-        );
+        assert_eq!(github_login("Copilot@users.noreply.github.com"), Some("Copilot"));
         assert_eq!(
             github_login("41898282+claude[bot]@users.noreply.github.com"),
             Some("claude[bot]")

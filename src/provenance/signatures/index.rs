@@ -29,17 +29,9 @@ impl Index {
         let mut patterns: Vec<(MarkerField, Vec<String>, Vec<usize>)> = Vec::new();
         for (i, s) in signals.iter().enumerate() {
             match &s.body {
-                Body::Trailer { key, .. } => index
-                    .trailers
-                    .entry(key.to_ascii_lowercase())
-                    .or_default()
-                    .push(i),
+                Body::Trailer { key, .. } => index.trailers.entry(key.to_ascii_lowercase()).or_default().push(i),
                 Body::Identity { matcher, .. } => match matcher.index_key() {
-                    Some((field, key)) => index
-                        .identities
-                        .entry((field, key.to_owned()))
-                        .or_default()
-                        .push(i),
+                    Some((field, key)) => index.identities.entry((field, key.to_owned())).or_default().push(i),
                     None => index.identity_scan.push(i),
                 },
                 Body::Marker { field, regex } => {
@@ -63,9 +55,7 @@ impl Index {
     }
 
     pub fn trailer_candidates(&self, key: &str) -> &[usize] {
-        self.trailers
-            .get(&key.to_ascii_lowercase())
-            .map_or(&[], Vec::as_slice)
+        self.trailers.get(&key.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
     }
 
     /// Identity signals that may match `name <email>`, ascending and without duplicates.

@@ -136,12 +136,7 @@ impl Extract {
             None => text,
             Some(re) => {
                 let caps = re.captures(text)?;
-                caps.iter()
-                    .skip(1)
-                    .flatten()
-                    .next()
-                    .or_else(|| caps.get(0))?
-                    .as_str()
+                caps.iter().skip(1).flatten().next().or_else(|| caps.get(0))?.as_str()
             }
         };
         let normalised = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -167,13 +162,7 @@ impl Validator<'_> {
 
     pub fn regex(&self, spanned: &Spanned<String>, key: String) -> Result<Regex, SignatureError> {
         Regex::new(&spanned.value).map_err(|e| {
-            let detail = e
-                .to_string()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_owned();
+            let detail = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
             self.error(
                 spanned.referenced,
                 key,
@@ -182,12 +171,7 @@ impl Validator<'_> {
         })
     }
 
-    pub fn identity(
-        &self,
-        def: &IdentityDef<'_>,
-        at: Location,
-        path: &str,
-    ) -> Result<IdentityMatcher, SignatureError> {
+    pub fn identity(&self, def: &IdentityDef<'_>, at: Location, path: &str) -> Result<IdentityMatcher, SignatureError> {
         let name_regex = def
             .name_regex
             .map(|r| self.regex(r, format!("{path}.name_regex")))
@@ -196,8 +180,7 @@ impl Validator<'_> {
             .email_regex
             .map(|r| self.regex(r, format!("{path}.email_regex")))
             .transpose()?;
-        let matcher =
-            IdentityMatcher::new(def.name, name_regex, def.email, email_regex, def.github);
+        let matcher = IdentityMatcher::new(def.name, name_regex, def.email, email_regex, def.github);
         matcher.ok_or_else(|| {
             self.error(
                 at,

@@ -4,7 +4,12 @@ use serde_json::Value;
 
 use super::Dep;
 
-const SECTIONS: [&str; 4] = ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"];
+const SECTIONS: [&str; 4] = [
+    "dependencies",
+    "devDependencies",
+    "peerDependencies",
+    "optionalDependencies",
+];
 
 /// The byte range of `"key"` followed by `:`, searching from `from`.
 fn key_at(text: &str, key: &str, from: usize) -> Option<std::ops::Range<usize>> {
@@ -22,14 +27,22 @@ fn key_at(text: &str, key: &str, from: usize) -> Option<std::ops::Range<usize>> 
 }
 
 pub(super) fn package(text: &str) -> Vec<Dep> {
-    let Ok(Value::Object(root)) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+    let Ok(Value::Object(root)) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for section in SECTIONS {
-        let Some(Value::Object(deps)) = root.get(section) else { continue };
+        let Some(Value::Object(deps)) = root.get(section) else {
+            continue;
+        };
         let from = key_at(text, section, 0).map_or(0, |r| r.end);
         for name in deps.keys() {
             let at = key_at(text, name, from).unwrap_or(0..0);
-            out.push(Dep { name: name.clone(), at, section: section.to_owned() });
+            out.push(Dep {
+                name: name.clone(),
+                at,
+                section: section.to_owned(),
+            });
         }
     }
     out

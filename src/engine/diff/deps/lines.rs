@@ -37,8 +37,14 @@ pub(super) fn requirements(text: &str) -> Vec<Dep> {
             continue;
         }
         if let Some(name) = pep508_name(line) {
-            let len = line.find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c))).unwrap_or(line.len());
-            out.push(Dep { name, at: at..at + len, section: "requirements".into() });
+            let len = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                .unwrap_or(line.len());
+            out.push(Dep {
+                name,
+                at: at..at + len,
+                section: "requirements".into(),
+            });
         }
     }
     out
@@ -67,9 +73,15 @@ pub(super) fn go_mod(text: &str) -> Vec<Dep> {
             continue;
         };
         // Indirect requirements follow from direct ones; the direct one is what a reviewer judges.
-        let Some(path) = spec.split_whitespace().next().filter(|_| !indirect) else { continue };
+        let Some(path) = spec.split_whitespace().next().filter(|_| !indirect) else {
+            continue;
+        };
         let start = at + (line.len() - spec.len());
-        out.push(Dep { name: path.to_owned(), at: start..start + path.len(), section: "require".into() });
+        out.push(Dep {
+            name: path.to_owned(),
+            at: start..start + path.len(),
+            section: "require".into(),
+        });
     }
     out
 }
@@ -96,7 +108,9 @@ fn without_xml_comments(text: &str) -> String {
     COMMENT
         .replace_all(text, |c: &regex::Captures<'_>| {
             // Byte for byte, so that offsets after a comment with non-ASCII text stay put.
-            c[0].bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }).collect::<String>()
+            c[0].bytes()
+                .map(|b| if b == b'\n' { '\n' } else { ' ' })
+                .collect::<String>()
         })
         .into_owned()
 }
@@ -108,10 +122,19 @@ pub(super) fn pom(text: &str) -> Vec<Dep> {
     let clean = without_xml_comments(text);
     let mut out = Vec::new();
     for body in DEPENDENCY.captures_iter(&clean).filter_map(|dep| dep.get(1)) {
-        let group = GROUP.captures(body.as_str()).and_then(|c| c.get(1)).map_or("", |g| g.as_str());
-        let Some(artifact) = ARTIFACT.captures(body.as_str()).and_then(|c| c.get(1)) else { continue };
+        let group = GROUP
+            .captures(body.as_str())
+            .and_then(|c| c.get(1))
+            .map_or("", |g| g.as_str());
+        let Some(artifact) = ARTIFACT.captures(body.as_str()).and_then(|c| c.get(1)) else {
+            continue;
+        };
         let at = body.start() + artifact.start()..body.start() + artifact.end();
-        out.push(Dep { name: format!("{group}:{}", artifact.as_str()), at, section: "<dependency>".into() });
+        out.push(Dep {
+            name: format!("{group}:{}", artifact.as_str()),
+            at,
+            section: "<dependency>".into(),
+        });
     }
     out
 }
@@ -123,6 +146,10 @@ pub(super) fn csproj(text: &str) -> Vec<Dep> {
     REFERENCE
         .captures_iter(&clean)
         .filter_map(|c| c.get(1))
-        .map(|m| Dep { name: m.as_str().to_owned(), at: m.range(), section: "<PackageReference>".into() })
+        .map(|m| Dep {
+            name: m.as_str().to_owned(),
+            at: m.range(),
+            section: "<PackageReference>".into(),
+        })
         .collect()
 }
