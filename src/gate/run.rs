@@ -11,7 +11,7 @@ use super::config::{ConfigError, RepoConfig, UnknownAuthorship};
 use super::layering::{self, Layered, POLICY_WEAKENING};
 use super::model::*;
 use super::policy_input::{self, OrgPolicy};
-use super::scope::{FileEvidence, rule_mode, scope_finding};
+use super::scope::{Candidate, FileEvidence, rule_mode, scope_finding};
 use crate::engine::lang::Lang;
 use crate::engine::runner::{Engine, EngineOptions};
 use crate::engine::source::SourceFile;
@@ -153,17 +153,14 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
             let invariant = by_id.get(f.rule_id.as_str());
             let kind = invariant.map_or(KindName::Pattern, |i| i.kind);
             let mode = rule_mode(invariant.and_then(|i| i.metadata.scope), layered.settings.scope);
-            let scoped = scope_finding(
-                &evidence,
-                &trace.commits,
+            let candidate = Candidate {
                 kind,
-                f.start.line,
-                f.end.line,
-                mode,
-                f.severity,
-                layered.settings.block_on,
-                f.waived.is_some(),
-            );
+                start: f.start.line,
+                end: f.end.line,
+                severity: f.severity,
+                waived: f.waived.is_some(),
+            };
+            let scoped = scope_finding(&evidence, &trace.commits, candidate, mode, layered.settings.block_on);
             let Some(level) = scoped.level else { continue };
             findings.push(GateFinding {
                 snippet: snippet(&file.head, f.start.line, f.end.line),

@@ -35,19 +35,32 @@ pub fn rule_mode(scope: Option<Scope>, run: ScopeMode) -> ScopeMode {
     }
 }
 
-/// Decides how a finding on `start..=end` (1-based lines) of a file counts.
-#[allow(clippy::too_many_arguments)]
+/// What the engine said about one finding, as scoping needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate {
+    pub kind: KindName,
+    /// 1-based lines `start..=end` at head.
+    pub start: u32,
+    pub end: u32,
+    pub severity: Severity,
+    pub waived: bool,
+}
+
+/// Decides how a finding counts under `mode`, blocking at `block_on` and above.
 pub fn scope_finding(
     evidence: &FileEvidence<'_>,
     commits: &[CommitProvenance],
-    kind: KindName,
-    start: u32,
-    end: u32,
+    finding: Candidate,
     mode: ScopeMode,
-    severity: Severity,
     block_on: Severity,
-    waived: bool,
 ) -> Scoped {
+    let Candidate {
+        kind,
+        start,
+        end,
+        severity,
+        waived,
+    } = finding;
     let origins = evidence.lines.map(|f| f.origins.as_slice()).unwrap_or(&[]);
     let span = origins
         .get(start.saturating_sub(1) as usize..(end as usize).min(origins.len()))
@@ -144,18 +157,14 @@ mod tests {
             touched_by_ai,
         };
         let commits = [commit(true), commit(false)];
-        scope_finding(
-            &evidence,
-            &commits,
+        let finding = Candidate {
             kind,
-            line,
-            line,
-            mode,
-            Severity::Error,
-            Severity::Error,
-            false,
-        )
-        .level
+            start: line,
+            end: line,
+            severity: Severity::Error,
+            waived: false,
+        };
+        scope_finding(&evidence, &commits, finding, mode, Severity::Error).level
     }
 
     #[test]
@@ -196,17 +205,14 @@ mod tests {
         };
         let commits = [commit(true), commit(false)];
         let run = |severity, waived| {
-            scope_finding(
-                &evidence,
-                &commits,
-                KindName::Pattern,
-                2,
-                2,
-                ScopeMode::AiLines,
+            let finding = Candidate {
+                kind: KindName::Pattern,
+                start: 2,
+                end: 2,
                 severity,
-                Severity::Error,
                 waived,
-            )
+            };
+            scope_finding(&evidence, &commits, finding, ScopeMode::AiLines, Severity::Error)
         };
         assert_eq!(run(Severity::Warning, false).level, Some(Level::Warn));
         let waived = run(Severity::Error, true);

@@ -119,6 +119,7 @@ fn ast_shape(lang: Lang, source: &str, names: &mut Names) -> String {
 
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?P<id>[\p{L}_][\p{L}\p{N}_]*)|(?P<lit>\p{N}[\p{L}\p{N}_.]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)|(?P<p>\S)"#)
+        // aigate: allow(reliability/rust-panic-in-library) -- constant pattern, exercised by every fingerprint test
         .expect("the token pattern is a valid regex")
 });
 

@@ -59,7 +59,7 @@ impl FromStr for Role {
 pub enum CorrectionKind {
     /// A human commit rewrote lines an AI commit wrote.
     Fix,
-    /// A reasoned exemption of a finding (`aigate: allow(rule) -- reason`).
+    /// A reasoned exemption of a finding (`aigate: allow(<rule-id>) -- <reason>`).
     Waiver,
     /// Reported by a person with `aigate ledger record`.
     Manual,

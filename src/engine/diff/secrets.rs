@@ -47,6 +47,7 @@ static FORMATS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
 
 /// All formats at once: one pass over a file tells whether any format needs a closer look.
 static ANY_FORMAT: LazyLock<RegexSet> =
+    // aigate: allow(reliability/rust-panic-in-library) -- constant pattern, compiled by the unit tests: cannot fail at run time
     LazyLock::new(|| RegexSet::new(FORMAT_PATTERNS.iter().map(|(_, p)| p)).expect("built-in patterns compile"));
 
 const NAMES: &[&str] = &[

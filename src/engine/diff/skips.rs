@@ -11,6 +11,7 @@ use crate::engine::source::{Hit, SourceFile};
 
 /// Built from constant patterns (compiled by the unit tests below), so this cannot fail at run time.
 pub(crate) fn regex(pattern: &str) -> Regex {
+    // aigate: allow(reliability/rust-panic-in-library) -- constant pattern, compiled by the unit tests: cannot fail at run time
     Regex::new(pattern).expect("built-in pattern compiles")
 }
 

@@ -1,5 +1,5 @@
-//! `suppression-added`: a lint or type-check suppression added by the change. Comment-borne
-//! directives (`# noqa`, `// eslint-disable…`) count only inside comments; attribute and pragma
+//! `suppression-added`: a lint or type-check suppression added by the change. Directives carried
+//! by comments (Python's noqa, ESLint's disabling comments) count only inside comments; attribute and pragma
 //! suppressions (`#[allow(…)]`, `@SuppressWarnings`, `#pragma warning disable`) only in code.
 
 use std::sync::LazyLock;
@@ -14,7 +14,7 @@ use crate::engine::source::{Hit, SourceFile};
 
 static IN_COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
     regex(concat!(
-        r"eslint-disable(?:-next-line|-line)?\b|\bnoqa\b|\btype:\s*ignore\b|@ts-(?:ignore|expect-error|nocheck)\b",
+        r"eslint-disable(?:-next-line|-line)?\b|#\s*noqa\b|\btype:\s*ignore\b|@ts-(?:ignore|expect-error|nocheck)\b",
         r"|(?i:\bnolint\b)|\brubocop:\s*disable\b|\bpylint:\s*disable\b|\bnosec\b|\bNOSONAR\b|\bbiome-ignore\b",
         r"|\bistanbul\s+ignore\b|\bphpcs:ignore\b"
     ))
