@@ -73,7 +73,16 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         max_file_size: args.max_file_size,
         min_waiver_reason: args.min_waiver_reason,
     };
-    let engine = Engine::with_options(&policy, options)?;
+    // A scan has no change: invariants about what a change touched or removed have nothing to judge.
+    let (whole_tree, change_only): (Vec<_>, Vec<_>) = policy.enabled().cloned().partition(|i| !i.check.judges_change());
+    let engine = Engine::from_invariants(whole_tree, options)?;
+    if !change_only.is_empty() && args.format == Format::Text {
+        eprintln!(
+            "note: {} invariants judge a change (protected paths, dependencies added, tests deleted, API changes) \
+             and do not run in a scan; `aigate check` runs them on a change",
+            change_only.len()
+        );
+    }
     let (targets, walk_skipped) = walk::targets(&engine, &args.paths)?;
 
     let bar = (std::io::stderr().is_terminal() && targets.len() > 500).then(|| {

@@ -177,6 +177,18 @@ pub enum Check {
 }
 
 impl Check {
+    /// Whether the check judges a change rather than a file's content: protected paths touched,
+    /// dependencies added, tests deleted or stripped, public API changed. `aigate scan`, which has
+    /// no change, leaves these out.
+    pub fn judges_change(&self) -> bool {
+        match self {
+            Check::Paths(_) => true,
+            Check::Diff(spec) => spec.detector.judges_change(),
+            Check::Rust(spec) => matches!(spec.check, crate::engine::rust::Check::PublicApiChanged {}),
+            _ => false,
+        }
+    }
+
     pub fn kind(&self) -> KindName {
         match self {
             Check::Pattern(_) => KindName::Pattern,
