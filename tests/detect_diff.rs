@@ -283,9 +283,28 @@ fn suppression_markers_outside_their_place_and_allowed_ones_are_not_reported() {
     // `noqa` in a string is not a comment; `allow(` in a comment is not an attribute.
     assert!(run(SUPPRESS, "a.py", Some(""), "msg = 'use # noqa sparingly'\n").is_empty());
     // The word in prose is not the directive: flake8 reads `# noqa` only.
-    assert!(run(SUPPRESS, "a.py", Some(""), "# Python's noqa comments are counted elsewhere\nx = 1\n").is_empty());
-    assert!(run(SUPPRESS, "src/lib.rs", Some(""), "//! directives such as noqa live in comments\nfn f() {}\n").is_empty());
-    assert_eq!(lines(&run(SUPPRESS, "a.py", Some(""), "x = 1  # type: int #noqa: E501\n")), vec![1]);
+    assert!(
+        run(
+            SUPPRESS,
+            "a.py",
+            Some(""),
+            "# Python's noqa comments are counted elsewhere\nx = 1\n"
+        )
+        .is_empty()
+    );
+    assert!(
+        run(
+            SUPPRESS,
+            "src/lib.rs",
+            Some(""),
+            "//! directives such as noqa live in comments\nfn f() {}\n"
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        lines(&run(SUPPRESS, "a.py", Some(""), "x = 1  # type: int #noqa: E501\n")),
+        vec![1]
+    );
     assert!(
         run(
             SUPPRESS,

@@ -287,12 +287,25 @@ fn the_builtin_packs_run_by_default() {
 fn scan_leaves_out_invariants_that_judge_a_change() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), ".github/workflows/ci.yml", "on: push\n");
-    write(dir.path(), "Cargo.toml", "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\n");
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\n",
+    );
     write(dir.path(), "src/keys.py", "AWS_KEY = \"AKIAIOSFODNN7EXAMPLF\"\n");
     let (report, code) = scan_json(dir.path(), &[".github", "Cargo.toml", "src"]);
-    let ids: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"security/secret-added"), "{ids:?}");
-    assert!(!ids.iter().any(|id| id.starts_with("governance/ci-config") || *id == "governance/dependency-added"), "{ids:?}");
+    assert!(
+        !ids.iter()
+            .any(|id| id.starts_with("governance/ci-config") || *id == "governance/dependency-added"),
+        "{ids:?}"
+    );
     assert_eq!(code, 1);
 
     let text = aigate(dir.path()).args(["scan", "src"]).output().unwrap();

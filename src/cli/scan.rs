@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use aigate::engine::walk::{self, ScanReport};
 use aigate::engine::{Engine, EngineOptions, Finding};
 use aigate::policy::{Invariant, PolicyLoader, Severity};
+use aigate::report::terminal;
 
 use super::{EXIT_BLOCKED, EXIT_PASS};
 
@@ -139,28 +140,17 @@ fn render_text(report: &ScanReport, invariants: &[Invariant]) -> String {
             f.severity.name().to_string()
         };
         let _ = writeln!(out, "{label}[{}]: {}", f.rule_id, f.message);
-        let width = f.end.line.to_string().len().max(2);
-        let pad = " ".repeat(width);
+        let pad = terminal::gutter(f.end.line);
         let _ = writeln!(out, "{pad}--> {}:{}:{}", f.path, f.start.line, f.start.column);
         if let Some(text) = text.as_deref() {
-            let lines: Vec<&str> = text.lines().collect();
-            let _ = writeln!(out, "{pad} |");
-            let last = f.end.line.min(f.start.line + 4);
-            for n in f.start.line..=last {
-                let Some(line) = lines.get(n as usize - 1) else {
-                    break;
-                };
-                let line = line.trim_end_matches('\r');
-                let _ = writeln!(out, "{n:>width$} | {line}");
-                let len = line.chars().count() as u32;
-                let from = if n == f.start.line { f.start.column } else { 1 };
-                let to = if n == f.end.line { f.end.column } else { len + 1 };
-                if to > from {
-                    let caret_pad = " ".repeat(from as usize - 1);
-                    let _ = writeln!(out, "{pad} | {caret_pad}{}", "^".repeat((to - from) as usize));
-                }
-            }
-            let _ = writeln!(out, "{pad} |");
+            let last = f.end.line.clamp(f.start.line, f.start.line + 4);
+            let lines: Vec<&str> = text
+                .lines()
+                .skip(f.start.line as usize - 1)
+                .take((last + 1 - f.start.line) as usize)
+                .collect();
+            let (start, end) = ((f.start.line, f.start.column), (f.end.line, f.end.column));
+            terminal::snippet(&mut out, &pad, &lines, f.start.line, start, end);
         }
         if let Some(w) = &f.waived {
             let _ = writeln!(out, "{pad} = waived: {}", w.reason);

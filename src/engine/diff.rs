@@ -99,7 +99,10 @@ impl Detector {
     /// Whether the detector judges a change (what a change added or removed to a manifest or a
     /// test) rather than what a file holds: without a change (a whole-tree scan) it has nothing to say.
     pub fn judges_change(&self) -> bool {
-        matches!(self, Detector::TestDeleted {} | Detector::AssertionRemoved { .. } | Detector::DependencyAdded { .. })
+        matches!(
+            self,
+            Detector::TestDeleted {} | Detector::AssertionRemoved { .. } | Detector::DependencyAdded { .. }
+        )
     }
 }
 

@@ -43,19 +43,17 @@ pub fn diagnostic(f: &GateFinding, out: &mut String) {
         _ => "note",
     };
     let _ = writeln!(out, "{label}[{}]: {}", f.rule_id, f.message);
-    let width = f.end.line.max(f.start.line).to_string().len();
-    let pad = " ".repeat(width);
+    let pad = gutter(f.end.line.max(f.start.line));
     let _ = writeln!(out, "{pad}--> {}:{}:{}", f.path, f.start.line, f.start.column);
-    let _ = writeln!(out, "{pad} |");
-    for (i, line) in f.snippet.lines().enumerate() {
-        let n = f.start.line as usize + i;
-        let _ = writeln!(out, "{n:>width$} | {line}");
-        let (from, to) = underline(f, i, line);
-        if to > from {
-            let _ = writeln!(out, "{pad} | {}{}", " ".repeat(from), "^".repeat(to - from));
-        }
-    }
-    let _ = writeln!(out, "{pad} |");
+    let lines: Vec<&str> = f.snippet.lines().collect();
+    snippet(
+        out,
+        &pad,
+        &lines,
+        f.start.line,
+        (f.start.line, f.start.column),
+        (f.end.line, f.end.column),
+    );
     if let Some(p) = &f.provenance {
         let who = if p.ai {
             let model = p.model.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
@@ -78,21 +76,38 @@ pub fn diagnostic(f: &GateFinding, out: &mut String) {
     let _ = writeln!(out, "{pad} = {why}\n");
 }
 
-/// The char columns to underline on snippet line `i` (0-based within the snippet).
-fn underline(f: &GateFinding, i: usize, line: &str) -> (usize, usize) {
-    let len = line.chars().count();
-    let line_no = f.start.line as usize + i;
-    let from = if line_no == f.start.line as usize {
-        f.start.column.saturating_sub(1) as usize
-    } else {
-        0
-    };
-    let to = if line_no == f.end.line as usize {
-        f.end.column.saturating_sub(1) as usize
-    } else {
-        len
-    };
-    let from = from.min(len);
-    // A zero-width span still gets one caret, so the reader sees where.
-    (from, to.min(len).max(from + usize::from(from < len || len == 0)))
+/// The blank gutter of a diagnostic whose last line number is `last_line` (at least two wide).
+pub fn gutter(last_line: u32) -> String {
+    " ".repeat(last_line.to_string().len().max(2))
+}
+
+/// Draws `lines` (source lines, the first being line `first`) rustc-style, with the span from
+/// `start` to `end` ((line, column), 1-based, columns in chars) underlined. A zero-width span still
+/// gets one caret, so the reader sees where.
+pub fn snippet(out: &mut String, pad: &str, lines: &[&str], first: u32, start: (u32, u32), end: (u32, u32)) {
+    let width = pad.len();
+    let _ = writeln!(out, "{pad} |");
+    for (i, line) in lines.iter().enumerate() {
+        let n = first + i as u32;
+        let line = line.trim_end_matches('\r');
+        let _ = writeln!(out, "{n:>width$} | {line}");
+        let len = line.chars().count();
+        let from = if n == start.0 {
+            start.1.saturating_sub(1) as usize
+        } else {
+            0
+        }
+        .min(len);
+        let to = if n == end.0 {
+            end.1.saturating_sub(1) as usize
+        } else {
+            len
+        }
+        .min(len);
+        let to = if n == start.0 && to <= from { from + 1 } else { to };
+        if to > from {
+            let _ = writeln!(out, "{pad} | {}{}", " ".repeat(from), "^".repeat(to - from));
+        }
+    }
+    let _ = writeln!(out, "{pad} |");
 }
