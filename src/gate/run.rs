@@ -72,7 +72,9 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
 
     // Policy: org (built-in packs, org rule dirs and bundles) ⊕ the repository's additions.
     let org: OrgPolicy = policy_input::load(&opts.policies)?;
-    let repo_config = read_repo_config(&repo, &head_sha, opts)?;
+    // Read once: parsed for the layering, quoted in the weakening findings.
+    let config_text = repo_config_text(&repo, &head_sha, opts)?.unwrap_or_default();
+    let repo_config = RepoConfig::parse(&config_name(opts), &config_text)?;
     let repo_rules = load_repo_rules(&repo, &head_sha, &repo_config)?;
     let mut layered = layering::layer(&org.settings, org.invariants, &repo_config, repo_rules);
     if let Some(scope) = opts.scope {
@@ -193,20 +195,13 @@ pub fn check_traced(opts: &CheckOptions) -> Result<(GateReport, Trace), GateErro
             });
         }
     }
-    let config_text = repo_config_text(&repo, &head_sha, opts)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
     for w in &layered.weakenings {
         findings.push(GateFinding {
             rule_id: POLICY_WEAKENING.into(),
             severity: Severity::Error,
             level: Level::Block,
             message: format!("{}; the setting is ignored and the org policy applies", w.message),
-            path: opts
-                .config
-                .as_ref()
-                .map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string()),
+            path: config_name(opts),
             start: Point {
                 line: w.line,
                 column: w.column,
@@ -429,15 +424,11 @@ fn repo_config_text(repo: &Repo, head: &str, opts: &CheckOptions) -> Result<Opti
     }
 }
 
-fn read_repo_config(repo: &Repo, head: &str, opts: &CheckOptions) -> Result<RepoConfig, ConfigError> {
-    let name = opts
-        .config
+/// How the repository configuration is named in messages and findings.
+fn config_name(opts: &CheckOptions) -> String {
+    opts.config
         .as_ref()
-        .map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string());
-    match repo_config_text(repo, head, opts)? {
-        Some(text) => RepoConfig::parse(&name, &text),
-        None => Ok(RepoConfig::default()),
-    }
+        .map_or_else(|| REPO_CONFIG.to_string(), |p| p.display().to_string())
 }
 
 /// The repository's own rules (`rules:` in `.aigate.yml`) and protected paths, read at head.
