@@ -9,9 +9,10 @@ use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep, Node};
 use ast_grep_language::SupportLang;
 
-use super::finding::{Finding, Fix, LineIndex};
+use super::finding::{Finding, Fix};
 use super::lang::Lang;
 use super::prefilter::Prefilter;
+use super::source::LineIndex;
 use super::source::{Hit, SourceFile};
 use super::waiver::{self, WaiverHygiene};
 use super::{diff, imports, paths, rust};

@@ -16,8 +16,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Finding, LineIndex, Waived};
+use super::finding::{Finding, Waived};
 use super::lang::Lang;
+use super::source::LineIndex;
 use super::source::Position;
 
 /// The two waiver-hygiene invariants (`waiver: invalid` / `waiver: unused` in a rule file).

@@ -7,7 +7,6 @@ use std::ops::Range;
 use ast_grep_language::LanguageExt;
 
 use crate::engine::lang::Lang;
-use crate::engine::source::Position;
 
 pub(crate) struct Code<'a> {
     pub text: &'a str,
@@ -123,35 +122,6 @@ pub(crate) fn walk(root: tree_sitter::Node<'_>, mut visit: impl FnMut(tree_sitte
     }
 }
 
-/// Line starts of a text, for positions of many offsets without rescanning the text each time.
-pub(crate) struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    pub(crate) fn new(text: &'a str) -> LineIndex<'a> {
-        let starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-            .collect();
-        LineIndex { text, starts }
-    }
-
-    /// The position of byte `offset`, as [`Position::at_byte`] computes it.
-    pub(crate) fn position(&self, offset: usize) -> Position {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
-        Position {
-            line: line as u32,
-            column: self.text[start..offset].chars().count() as u32 + 1,
-        }
-    }
-}
-
 /// `s` cut to at most `max` chars, with an ellipsis when cut.
 pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -178,18 +148,5 @@ mod tests {
             code.function_at(text.find("f()").unwrap_or(0)).map(|r| r.start),
             text.find("fn f")
         );
-    }
-
-    #[test]
-    fn line_index_agrees_with_at_byte() {
-        let text = "ab\nçd\n\nxyz";
-        let index = LineIndex::new(text);
-        for offset in 0..=text.len() + 2 {
-            assert_eq!(
-                index.position(offset),
-                Position::at_byte(text, offset),
-                "offset {offset}"
-            );
-        }
     }
 }

@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use super::added::AddedLines;
-use super::code::LineIndex;
 use super::skips::regex;
+use crate::engine::source::LineIndex;
 use crate::engine::source::{Hit, SourceFile};
 
 pub(crate) fn default_min_length() -> usize {

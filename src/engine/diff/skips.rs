@@ -5,8 +5,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::added::AddedLines;
-use super::code::{Code, LineIndex};
+use super::code::Code;
 use crate::engine::lang::Lang;
+use crate::engine::source::LineIndex;
 use crate::engine::source::{Hit, SourceFile};
 
 /// Built from constant patterns (compiled by the unit tests below), so this cannot fail at run time.
