@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::change::ChangeArgs;
 use aigate::forge::actions;
 use aigate::forge::env::{self as ci, Context, ContextError};
+use aigate::forge::publish::{NotPosting, PublishOptions, Publisher};
 use aigate::gate::model::{GateReport, Outcome, ScopeMode, Verdict};
 use aigate::gate::run::{CheckOptions, check_traced, error_report};
 use aigate::git::Repo;
@@ -45,6 +46,9 @@ CI: when GITHUB_ACTIONS or GITLAB_CI is true, base, head and PR/MR come from the
 CI_MERGE_REQUEST_* and CI_COMMIT_* variables); --base/--head always win. In GitHub Actions the\n\
 default --format is github, the Markdown summary is appended to GITHUB_STEP_SUMMARY, and\n\
 verdict, findings, blocking, sarif and reason are written to GITHUB_OUTPUT.\n\
+Forge: with a token (AIGATE_GITHUB_TOKEN or GITHUB_TOKEN; AIGATE_GITLAB_TOKEN) a PR/MR run posts a check run\n\
+named `aigate` with annotations (GitHub) or a commit status (GitLab), and one summary comment or note updated\n\
+in place. Posting never changes the verdict; a read-only token (fork PRs) is logged and skipped.\n\
 Exit codes: 0 pass, 1 blocked, 2 could not decide. --fail-open turns 2 into 0, loudly.")]
 pub struct Args {
     #[command(flatten)]
@@ -87,6 +91,18 @@ pub struct Args {
     /// came from, and exit 0 without running the gate (with --format json: the context as JSON).
     #[arg(long)]
     pub explain_context: bool,
+    /// Post nothing to the forge API (no check run, status or comment) even with a token.
+    #[arg(long, env = "AIGATE_NO_FORGE_API")]
+    pub no_forge_api: bool,
+    /// GitHub: also set a commit status (for branch protection that requires statuses).
+    #[arg(long, env = "AIGATE_COMMIT_STATUS")]
+    pub commit_status: bool,
+    /// GitHub: also upload the SARIF report to code scanning (needs `security-events: write`).
+    #[arg(long, env = "AIGATE_UPLOAD_SARIF")]
+    pub upload_sarif: bool,
+    /// The name of the check run (GitHub) or commit status (GitLab), as required checks name it.
+    #[arg(long, value_name = "NAME", env = "AIGATE_CHECK_NAME", default_value = "aigate")]
+    pub check_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -126,6 +142,11 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     } else {
         args.policy.clone()
     };
+    let on_gitlab = matches!(&context, Ok(c) if c.forge == ci::Forge::Gitlab);
+    let mut forge = match &context {
+        Ok(ctx) if !args.no_forge_api => ForgePosts::start(ctx, &args, env),
+        _ => None,
+    };
     // An unreadable CI environment is an undecided run like any other gate error: fail closed.
     let decided = context.map_err(miette::Report::new).and_then(|context| {
         let options = CheckOptions {
@@ -141,7 +162,7 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         let (report, trace) = check_traced(&options).map_err(miette::Report::new)?;
         Ok((report, trace, context))
     });
-    let report = match decided {
+    let mut report = match decided {
         Ok((mut report, trace, context)) => {
             if let Some(url) = &args.ledger {
                 record(url, &args, &mut report, &trace, &context);
@@ -161,7 +182,15 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
             report
         }
     };
+    let mut annotated = false;
+    if let Some(forge) = forge.as_mut() {
+        annotated = forge.finish(&mut report);
+    }
     write_outputs(&args, &report)?;
+    if on_gitlab && args.codequality.is_none() {
+        // Zero configuration on GitLab: the file `artifacts:reports:codequality` picks up.
+        write(Path::new(GITLAB_CODEQUALITY), &codequality::to_string(&report))?;
+    }
     let out = match format {
         Format::Text => terminal::to_string(&report),
         Format::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
@@ -169,6 +198,11 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         Format::Github => github::to_string(&report),
     };
     print!("{out}");
+    if in_actions && format != Format::Github && !annotated {
+        // The annotations did not reach a check run: show them on the lines through the runner, which
+        // reads workflow commands from stderr too (stdout stays the format asked for).
+        eprint!("{}", github::to_string(&report));
+    }
     if in_actions {
         for failure in actions::publish(&report, args.sarif.as_deref(), env) {
             tracing::warn!("{failure}");
@@ -178,6 +212,73 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
         tracing::warn!("fail-open: exit 0 although the gate could not decide");
     }
     Ok(ExitCode::from(report.verdict.exit_code))
+}
+
+/// Where GitLab jobs write the Code Quality report unless `--codequality` says otherwise.
+const GITLAB_CODEQUALITY: &str = "gl-code-quality.json";
+
+/// The run's posts to the forge, with the runtime they run on.
+struct ForgePosts {
+    runtime: tokio::runtime::Runtime,
+    publisher: Publisher,
+}
+
+impl ForgePosts {
+    /// Plans the posts for `ctx` and marks the check as running; `None` (with the reason logged)
+    /// when nothing is posted.
+    fn start(ctx: &Context, args: &Args, env: impl Fn(&str) -> Option<String>) -> Option<ForgePosts> {
+        if ctx.forge == ci::Forge::None {
+            return None;
+        }
+        let head = ctx.head.as_deref().unwrap_or("HEAD");
+        // The sha the gate will read; if it cannot be resolved the gate fails and says why.
+        let sha = Repo::discover(&args.change.repo)
+            .and_then(|r| r.resolve(head))
+            .ok()?
+            .to_string();
+        let options = PublishOptions {
+            check_name: args.check_name.clone(),
+            commit_status: args.commit_status,
+            upload_sarif: args.upload_sarif,
+            ..PublishOptions::default()
+        };
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("aigate: nothing posted to the forge: cannot start the async runtime: {e}");
+                return None;
+            }
+        };
+        // octocrab's client spawns its worker when built: inside the runtime.
+        let planned = {
+            let _inside = runtime.enter();
+            Publisher::plan(ctx, &sha, env, options)
+        };
+        let mut publisher = match planned {
+            Ok(p) => p,
+            Err(NotPosting(why)) => {
+                if !why.is_empty() {
+                    eprintln!("aigate: {why}");
+                }
+                return None;
+            }
+        };
+        runtime.block_on(publisher.start());
+        Some(ForgePosts { runtime, publisher })
+    }
+
+    /// Posts the result; every outcome is logged and kept in the report's notes. Returns whether
+    /// the findings reached the forge as annotations.
+    fn finish(&mut self, report: &mut GateReport) -> bool {
+        self.runtime.block_on(self.publisher.finish(report));
+        for posted in &self.publisher.log {
+            eprintln!("aigate: {posted}");
+            if !posted.ok {
+                report.notes.push(posted.line.clone());
+            }
+        }
+        self.publisher.annotated()
+    }
 }
 
 /// `--explain-context`: the detected context, or why it could not be read (exit 2).

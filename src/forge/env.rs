@@ -51,6 +51,16 @@ pub struct Context {
     /// The pull request number (GitHub) or merge request iid (GitLab).
     pub pr: Option<u64>,
     pub api_url: Option<String>,
+    /// The git ref results belong to (code scanning's `ref`, GitLab's status `ref`): `refs/pull/N/head`
+    /// for a pull request, else `GITHUB_REF`; GitLab's `CI_COMMIT_REF_NAME`.
+    #[serde(default)]
+    pub git_ref: Option<String>,
+    /// The page of this CI run, linked from check runs and statuses.
+    #[serde(default)]
+    pub run_url: Option<String>,
+    /// GitLab's `CI_PIPELINE_ID`: statuses join the running pipeline instead of starting another.
+    #[serde(default)]
+    pub pipeline_id: Option<u64>,
     /// One entry per field that was set or deliberately left unset, latest wins.
     pub sources: Vec<Source>,
 }
@@ -141,6 +151,22 @@ fn github(var: &Var) -> Result<Context, ContextError> {
     }
     // The commit the workflow runs on: the head unless the event names a better one.
     ctx.set_env(var, Field::Head, "GITHUB_SHA");
+    ctx.set_env(var, Field::Ref, "GITHUB_REF");
+    if let (Some(server), Some(repo), Some(run)) =
+        (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY"), var("GITHUB_RUN_ID"))
+    {
+        let url = format!(
+            "{}/{}/actions/runs/{}",
+            server.trim_end_matches('/'),
+            repo.trim(),
+            run.trim()
+        );
+        ctx.set(
+            Field::RunUrl,
+            Some(url),
+            "env GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID",
+        );
+    }
     if !ctx.set_env(var, Field::Event, "GITHUB_EVENT_NAME") {
         return Ok(ctx);
     }
@@ -162,6 +188,13 @@ fn github(var: &Var) -> Result<Context, ContextError> {
             payload.sha(&mut ctx, Field::Head, "/pull_request/head/sha")?;
             let number = payload.require("/number", "a pull request number", Value::as_u64)?;
             ctx.set_pr(number, &payload.from("/number"));
+            // GITHUB_REF is the merge ref (or the base branch for pull_request_target); results are
+            // about the PR's head commit, which code scanning pairs with refs/pull/N/head.
+            ctx.set(
+                Field::Ref,
+                Some(format!("refs/pull/{number}/head")),
+                &payload.from("/number"),
+            );
         }
         "merge_group" => {
             // The queue's merge commit is what lands; its base is the commit the group sits on.
@@ -225,6 +258,16 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
         }
     }
     ctx.set_env(var, Field::Head, "CI_COMMIT_SHA");
+    ctx.set_env(var, Field::Ref, "CI_COMMIT_REF_NAME");
+    ctx.set_env(var, Field::RunUrl, "CI_JOB_URL");
+    if let Some(id) = var("CI_PIPELINE_ID") {
+        let id = id.trim().parse::<u64>().map_err(|_| ContextError::NotANumber {
+            var: "CI_PIPELINE_ID",
+            value: id.clone(),
+        })?;
+        ctx.pipeline_id = Some(id);
+        ctx.record("pipeline_id", "env CI_PIPELINE_ID");
+    }
     if !ctx.set_env(var, Field::Event, "CI_MERGE_REQUEST_EVENT_TYPE") {
         ctx.set_env(var, Field::Event, "CI_PIPELINE_SOURCE");
     }
@@ -272,6 +315,8 @@ enum Field {
     Base,
     Head,
     ApiUrl,
+    Ref,
+    RunUrl,
 }
 
 impl Field {
@@ -282,6 +327,8 @@ impl Field {
             Field::Base => "base",
             Field::Head => "head",
             Field::ApiUrl => "api_url",
+            Field::Ref => "git_ref",
+            Field::RunUrl => "run_url",
         }
     }
 }
@@ -356,6 +403,9 @@ impl Context {
             head: None,
             pr: None,
             api_url: None,
+            git_ref: None,
+            run_url: None,
+            pipeline_id: None,
             sources: vec![Source {
                 field: "forge".into(),
                 from: from.into(),
@@ -371,6 +421,8 @@ impl Context {
             Field::Base => &mut self.base,
             Field::Head => &mut self.head,
             Field::ApiUrl => &mut self.api_url,
+            Field::Ref => &mut self.git_ref,
+            Field::RunUrl => &mut self.run_url,
         };
         *slot = value;
         self.record(field.name(), from);
@@ -424,7 +476,7 @@ impl Context {
             Forge::Gitlab => "gitlab",
             Forge::None => "none",
         };
-        let rows: [(&str, Option<String>, &str); 7] = [
+        let rows: [(&str, Option<String>, &str); 10] = [
             ("forge", Some(forge.into()), ""),
             ("event", self.event.clone(), "(none)"),
             ("repo", self.repo.clone(), "(none)"),
@@ -436,6 +488,9 @@ impl Context {
             ("head", self.head.clone(), "HEAD"),
             ("pr", self.pr.map(|n| n.to_string()), "(none)"),
             ("api_url", self.api_url.clone(), "(none)"),
+            ("git_ref", self.git_ref.clone(), "(none)"),
+            ("run_url", self.run_url.clone(), "(none)"),
+            ("pipeline_id", self.pipeline_id.map(|n| n.to_string()), "(none)"),
         ];
         let mut out = String::new();
         for (field, value, unset) in rows {

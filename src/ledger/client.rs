@@ -58,9 +58,9 @@ impl ClientError {
     }
 }
 
-/// A reqwest builder whose TLS is rustls on aws-lc-rs. reqwest is built without a default crypto
-/// provider (so that ring is never linked): this installs aws-lc-rs as the process default first.
-/// Use it for every HTTP client in the process; `reqwest::Client::new()` alone would panic.
+/// A reqwest builder whose TLS is rustls on aws-lc-rs with the system's roots. Every HTTP client of
+/// the process (ledger, GitHub, GitLab) starts here; aws-lc-rs is also installed as the process-wide
+/// rustls default so no other provider is ever picked implicitly.
 pub fn http_builder() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
