@@ -310,3 +310,77 @@ async fn gitlab_with_only_the_job_token_says_why_nothing_was_posted() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merge_queue_run_reports_on_the_group_head_without_a_comment() {
+    let (repo, base, head) = ai_change();
+    let server = MockServer::start().await;
+    let api = format!("/repos/{REPO}");
+    mock(&server, "POST", &format!("{api}/check-runs"), 201, json!({ "id": 6 })).await;
+    mock(
+        &server,
+        "PATCH",
+        &format!("{api}/check-runs/6"),
+        200,
+        json!({ "id": 6 }),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/forge_events/merge_group-checks_requested.payload.json");
+    let mut payload: Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    payload["merge_group"]["base_sha"] = base.as_str().into();
+    payload["merge_group"]["head_sha"] = head.as_str().into();
+    let mut env = github_job(dir.path(), &server.uri(), &base, &head);
+    std::fs::write(dir.path().join("event.json"), serde_json::to_vec(&payload).unwrap()).unwrap();
+    env.insert("GITHUB_EVENT_NAME".into(), "merge_group".into());
+    env.insert(
+        "GITHUB_REF".into(),
+        payload["merge_group"]["head_ref"].as_str().unwrap().into(),
+    );
+
+    let run = aigate(repo.path(), env, &[]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let seen = seen(&server).await;
+    assert_eq!(
+        lines(&seen),
+        [format!("POST {api}/check-runs"), format!("PATCH {api}/check-runs/6")]
+    );
+    assert_eq!(
+        seen[0].json()["head_sha"],
+        head.as_str(),
+        "the queue's merge commit is what lands"
+    );
+    assert_eq!(seen[1].json()["conclusion"], "failure");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_context_says_what_would_be_posted_and_with_which_token() {
+    let (repo, base, head) = ai_change();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = github_job(dir.path(), "https://api.github.com", &base, &head);
+    env.insert("AIGATE_COMMIT_STATUS".into(), "true".into());
+    let run = aigate(repo.path(), env.clone(), &["--explain-context"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "posts    check run `aigate`, PR summary comment, commit status `aigate` (token from GITHUB_TOKEN)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("ghs_job_token"),
+        "never the token itself: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("git_ref  refs/pull/2/head\n"), "{}", run.stdout);
+
+    env.remove("GITHUB_TOKEN");
+    let run = aigate(repo.path(), env, &["--explain-context"]).await;
+    assert!(
+        run.stdout.contains("posts    nothing: GitHub: no token"),
+        "{}",
+        run.stdout
+    );
+}

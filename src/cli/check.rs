@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::change::ChangeArgs;
 use aigate::forge::actions;
 use aigate::forge::env::{self as ci, Context, ContextError};
-use aigate::forge::publish::{NotPosting, PublishOptions, Publisher};
+use aigate::forge::publish::{self, NotPosting, PublishOptions, Publisher};
 use aigate::gate::model::{GateReport, Outcome, ScopeMode, Verdict};
 use aigate::gate::run::{CheckOptions, check_traced, error_report};
 use aigate::git::Repo;
@@ -129,7 +129,12 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     // Flags always win over what the CI environment says.
     let context = ci::detect(env).map(|c| c.with_flags(args.change.base.as_deref(), args.change.head.as_deref()));
     if args.explain_context {
-        return explain(context, args.format);
+        let posts = match &context {
+            _ if args.no_forge_api => "nothing (--no-forge-api)".to_owned(),
+            Ok(ctx) => publish::describe(ctx, env, &publish_options(&args)),
+            Err(_) => String::new(),
+        };
+        return explain(context, args.format, &posts);
     }
     let in_actions = ci::in_github_actions(env);
     let format = args
@@ -214,6 +219,15 @@ pub fn run(args: Args) -> miette::Result<ExitCode> {
     Ok(ExitCode::from(report.verdict.exit_code))
 }
 
+fn publish_options(args: &Args) -> PublishOptions {
+    PublishOptions {
+        check_name: args.check_name.clone(),
+        commit_status: args.commit_status,
+        upload_sarif: args.upload_sarif,
+        ..PublishOptions::default()
+    }
+}
+
 /// Where GitLab jobs write the Code Quality report unless `--codequality` says otherwise.
 const GITLAB_CODEQUALITY: &str = "gl-code-quality.json";
 
@@ -236,12 +250,7 @@ impl ForgePosts {
             .and_then(|r| r.resolve(head))
             .ok()?
             .to_string();
-        let options = PublishOptions {
-            check_name: args.check_name.clone(),
-            commit_status: args.commit_status,
-            upload_sarif: args.upload_sarif,
-            ..PublishOptions::default()
-        };
+        let options = publish_options(args);
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => rt,
             Err(e) => {
@@ -282,14 +291,14 @@ impl ForgePosts {
 }
 
 /// `--explain-context`: the detected context, or why it could not be read (exit 2).
-fn explain(context: Result<Context, ContextError>, format: Option<Format>) -> miette::Result<ExitCode> {
+fn explain(context: Result<Context, ContextError>, format: Option<Format>, posts: &str) -> miette::Result<ExitCode> {
     match context {
         Ok(context) if format == Some(Format::Json) => {
             let json = serde_json::to_string_pretty(&context)
                 .map_err(|e| miette::miette!("cannot serialise the context: {e}"))?;
             println!("{json}");
         }
-        Ok(context) => print!("{}", context.explain()),
+        Ok(context) => println!("{}posts    {posts}", context.explain()),
         Err(err) => {
             eprintln!("{:?}", miette::Report::new(err));
             return Ok(ExitCode::from(super::EXIT_ERROR));

@@ -77,6 +77,96 @@ pub struct Publisher {
     pub log: Vec<Posted>,
 }
 
+/// A token and the variable it came from.
+struct Token {
+    value: String,
+    var: &'static str,
+}
+
+/// The API URL, the repository and the token a run in `ctx` posts with, or why it posts nothing
+/// (empty outside a forge).
+fn credentials(ctx: &Context, env: &impl Fn(&str) -> Option<String>) -> Result<(String, String, Token), NotPosting> {
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let not = |why: String| Err(NotPosting(why));
+    if ctx.forge == Forge::None {
+        return not(String::new());
+    }
+    let (Some(repo), Some(api)) = (ctx.repo.clone(), ctx.api_url.clone()) else {
+        return not("nothing posted to the forge: the CI environment names no repository or API URL".into());
+    };
+    if ctx.forge == Forge::Github {
+        return match GITHUB_TOKEN_VARS
+            .iter()
+            .find_map(|v| var(v).map(|value| Token { value, var: v }))
+        {
+            Some(token) => Ok((api, repo, token)),
+            None => not(
+                "GitHub: no token (AIGATE_GITHUB_TOKEN or GITHUB_TOKEN), so no check run or PR comment; findings \
+                 are shown as workflow-command annotations. Pass `GITHUB_TOKEN: ${{ github.token }}` in the \
+                 step's env with `checks: write` and `pull-requests: write` permissions."
+                    .into(),
+            ),
+        };
+    }
+    let job_token = var("CI_JOB_TOKEN");
+    match var(GITLAB_TOKEN_VAR) {
+        Some(value) if job_token.as_deref() != Some(value.as_str()) => Ok((
+            api,
+            repo,
+            Token {
+                value,
+                var: GITLAB_TOKEN_VAR,
+            },
+        )),
+        given => {
+            let why = if given.is_some() {
+                "AIGATE_GITLAB_TOKEN is the job token (CI_JOB_TOKEN)"
+            } else if job_token.is_some() {
+                "only CI_JOB_TOKEN is available"
+            } else {
+                "no AIGATE_GITLAB_TOKEN is set"
+            };
+            not(format!(
+                "GitLab: {why}, and CI_JOB_TOKEN cannot set commit statuses or write merge request notes, so \
+                 none were posted (the job's result still gates the merge). Set AIGATE_GITLAB_TOKEN to a \
+                 project access token with the `api` scope and the Developer role, as a masked CI/CD variable."
+            ))
+        }
+    }
+}
+
+/// What a run in `ctx` would post, and with the token from which variable (never the token), or
+/// why it posts nothing: the `posts` line of `aigate check --explain-context`.
+pub fn describe(ctx: &Context, env: impl Fn(&str) -> Option<String>, options: &PublishOptions) -> String {
+    let (_, _, token) = match credentials(ctx, &env) {
+        Ok(c) => c,
+        Err(NotPosting(why)) if why.is_empty() => return "nothing (not in a forge's CI)".into(),
+        Err(NotPosting(why)) => return format!("nothing: {why}"),
+    };
+    let name = &options.check_name;
+    let mut posts = match ctx.forge {
+        Forge::Github => vec![format!("check run `{name}`")],
+        _ => vec![format!("commit status `{name}`")],
+    };
+    if ctx.pr.is_some() {
+        posts.push(
+            if ctx.forge == Forge::Github {
+                "PR summary comment"
+            } else {
+                "MR summary note"
+            }
+            .into(),
+        );
+    }
+    if ctx.forge == Forge::Github && options.commit_status {
+        posts.push(format!("commit status `{name}`"));
+    }
+    if ctx.forge == Forge::Github && options.upload_sarif {
+        posts.push("SARIF upload".into());
+    }
+    format!("{} (token from {})", posts.join(", "), token.var)
+}
+
 /// Why a run posts nothing (a line for the log), when there is something worth saying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotPosting(pub String);
@@ -91,47 +181,10 @@ impl Publisher {
         env: impl Fn(&str) -> Option<String>,
         options: PublishOptions,
     ) -> Result<Publisher, NotPosting> {
-        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-        let not = |why: String| Err(NotPosting(why));
-        let (Some(repo), Some(api)) = (ctx.repo.as_deref(), ctx.api_url.as_deref()) else {
-            return not("nothing posted to the forge: the CI environment names no repository or API URL".into());
-        };
+        let (api, repo, token) = credentials(ctx, &env)?;
         let client = match ctx.forge {
-            Forge::None => return not(String::new()),
-            Forge::Github => {
-                let Some(token) = GITHUB_TOKEN_VARS.iter().find_map(|v| var(v)) else {
-                    return not(
-                        "GitHub: no token (AIGATE_GITHUB_TOKEN or GITHUB_TOKEN), so no check run or PR comment; \
-                         findings are shown as workflow-command annotations. Pass `GITHUB_TOKEN: ${{ github.token }}` \
-                         in the step's env with `checks: write` and `pull-requests: write` permissions."
-                            .into(),
-                    );
-                };
-                GitHub::new(api, &token, repo, options.retry).map(Client::GitHub)
-            }
-            Forge::Gitlab => {
-                let job_token = var("CI_JOB_TOKEN");
-                match var(GITLAB_TOKEN_VAR) {
-                    Some(token) if job_token.as_deref() != Some(token.as_str()) => {
-                        GitLab::new(api, &token, repo, options.retry).map(Client::GitLab)
-                    }
-                    given => {
-                        let why = if given.is_some() {
-                            "AIGATE_GITLAB_TOKEN is the job token (CI_JOB_TOKEN)"
-                        } else if job_token.is_some() {
-                            "only CI_JOB_TOKEN is available"
-                        } else {
-                            "no AIGATE_GITLAB_TOKEN is set"
-                        };
-                        return not(format!(
-                            "GitLab: {why}, and CI_JOB_TOKEN cannot set commit statuses or write merge request \
-                             notes, so none were posted (the job's result still gates the merge). Set \
-                             AIGATE_GITLAB_TOKEN to a project access token with the `api` scope and the \
-                             Developer role, as a masked CI/CD variable."
-                        ));
-                    }
-                }
-            }
+            Forge::Github => GitHub::new(&api, &token.value, &repo, options.retry).map(Client::GitHub),
+            _ => GitLab::new(&api, &token.value, &repo, options.retry).map(Client::GitLab),
         }
         .map_err(|e| NotPosting(format!("nothing posted to the forge: {e}")))?;
         Ok(Publisher {

@@ -19,10 +19,10 @@ pub fn sarif_validator() -> jsonschema::Validator {
 fn patch_patterns(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            if let Some(Value::String(p)) = map.get("pattern") {
-                if regex::Regex::new(p).is_err() {
-                    map.insert("pattern".into(), Value::String(".*".into()));
-                }
+            if let Some(Value::String(p)) = map.get("pattern")
+                && regex::Regex::new(p).is_err()
+            {
+                map.insert("pattern".into(), Value::String(".*".into()));
             }
             map.values_mut().for_each(patch_patterns);
         }
