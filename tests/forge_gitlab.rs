@@ -239,3 +239,46 @@ fn the_job_token_is_refused_with_what_to_do() {
         .is_ok()
     );
 }
+
+#[tokio::test]
+async fn the_note_is_found_on_a_later_page() {
+    let server = MockServer::start().await;
+    let notes = format!("{PROJECT}/merge_requests/7/notes");
+    let page1: Vec<Value> = (0..100)
+        .map(|i| json!({ "id": 100 + i, "body": "review chatter", "system": false }))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path(notes.as_str()))
+        .and(wiremock::matchers::query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page1))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(notes.as_str()))
+        .and(wiremock::matchers::query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{ "id": 7, "body": MARKER, "system": false }])))
+        .mount(&server)
+        .await;
+    mock(
+        &server,
+        "PUT",
+        &format!("{notes}/7"),
+        200,
+        json!({ "id": 7, "body": "x" }),
+    )
+    .await;
+    let gl = GitLab::new(
+        &format!("{}/api/v4", server.uri()),
+        "t",
+        "group/project",
+        RetryPolicy::quick(1),
+    )
+    .unwrap();
+    assert_eq!(gl.upsert_note(7, MARKER).await.unwrap(), NoteAction::Updated(7));
+    let seen = seen(&server).await;
+    assert_eq!(
+        lines(&seen),
+        [format!("GET {notes}"), format!("GET {notes}"), format!("PUT {notes}/7")]
+    );
+    assert_eq!(seen[0].query, "per_page=100&page=1");
+}
