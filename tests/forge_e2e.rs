@@ -11,11 +11,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aigate::report::markdown::MARKER;
-use forge_common::{lines, seen};
+use forge_common::{lines, mock, seen};
 use git_fixture::TempRepo;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 const CLAUDE: &str = "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>";
 const REPO: &str = "Codertocat/Hello-World";
@@ -90,14 +89,6 @@ fn github_job(dir: &Path, api: &str, base: &str, head: &str) -> HashMap<String, 
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
-}
-
-async fn mock(server: &MockServer, verb: &str, route: &str, status: u16, body: Value) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(server)
-        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

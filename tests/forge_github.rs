@@ -14,7 +14,7 @@ use aigate::forge::retry::RetryPolicy;
 use aigate::report::markdown::MARKER;
 use aigate::report::{markdown, sarif};
 use base64::Engine as _;
-use forge_common::{SHA, blocked_report, lines, seen};
+use forge_common::{SHA, blocked_report, lines, mock, seen};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -48,14 +48,6 @@ fn publisher(server: &MockServer, options: PublishOptions) -> Publisher {
         },
     )
     .unwrap_or_else(|e| panic!("{e:?}"))
-}
-
-async fn mock(server: &MockServer, verb: &str, route: &str, status: u16, body: Value) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(server)
-        .await;
 }
 
 #[tokio::test]

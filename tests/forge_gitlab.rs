@@ -9,7 +9,7 @@ use aigate::forge::gitlab::{GitLab, NoteAction, StatusState};
 use aigate::forge::publish::{PublishOptions, Publisher};
 use aigate::forge::retry::RetryPolicy;
 use aigate::report::markdown::{self, MARKER};
-use forge_common::{SHA, blocked_report, lines, seen};
+use forge_common::{SHA, blocked_report, lines, mock, seen};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -28,14 +28,6 @@ fn context(server: &MockServer) -> Context {
 
 fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
     move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
-}
-
-async fn mock(server: &MockServer, verb: &str, route: &str, status: u16, body: Value) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(server)
-        .await;
 }
 
 #[tokio::test]

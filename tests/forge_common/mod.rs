@@ -5,7 +5,8 @@
 use aigate::gate::model::{GateFinding, GateReport, Level, LineProvenance, Outcome, Point, Severity, Totals, Verdict};
 use aigate::gate::run::error_report;
 use serde_json::Value;
-use wiremock::MockServer;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const SHA: &str = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 
@@ -124,4 +125,13 @@ pub async fn seen(server: &MockServer) -> Vec<Seen> {
 
 pub fn lines(seen: &[Seen]) -> Vec<String> {
     seen.iter().map(Seen::line).collect()
+}
+
+/// Answers `verb route` with `status` and the JSON `body`, for as many requests as come.
+pub async fn mock(server: &MockServer, verb: &str, route: &str, status: u16, body: Value) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
 }
