@@ -535,3 +535,22 @@ async fn a_personal_token_gets_a_commit_status_in_place_of_the_check_run() {
     assert!(p.log[0].line.contains("need a GitHub App token"), "{:?}", p.log);
     assert!(!p.annotated());
 }
+
+#[tokio::test]
+async fn enterprise_server_api_urls_keep_their_path() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "POST",
+        "/api/v3/repos/octo-org/widgets/check-runs",
+        201,
+        json!({ "id": 1 }),
+    )
+    .await;
+    let ghes = GitHub::new(&format!("{}/api/v3/", server.uri()), "t", REPO, RetryPolicy::quick(1)).unwrap();
+    assert_eq!(ghes.start_check_run("aigate", SHA, None).await.unwrap(), 1);
+    assert_eq!(
+        lines(&seen(&server).await),
+        ["POST /api/v3/repos/octo-org/widgets/check-runs"]
+    );
+}
