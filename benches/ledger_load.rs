@@ -51,7 +51,7 @@ async fn load(name: &'static str, url: &str, runs: usize, clients: usize) -> Res
     let app = server::router(Arc::clone(&store), Limits::default());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let http = aigate::ledger::client::http_builder()
+    let http = aigate::net::http_builder()
         .pool_max_idle_per_host(clients)
         .build()
         .unwrap();

@@ -9,6 +9,7 @@ pub mod forge;
 pub mod gate;
 pub mod git;
 pub mod ledger;
+pub mod net;
 pub mod policy;
 pub mod provenance;
 pub mod report;

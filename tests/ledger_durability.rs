@@ -86,7 +86,7 @@ async fn kill_mid_load_then_restart(backend: Backend) {
     let reporter = token(&db, "reporter");
     let reader = token(&db, "reader");
     let (mut child, base) = serve(&db);
-    let http = aigate::ledger::client::http_builder()
+    let http = aigate::net::http_builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

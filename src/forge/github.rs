@@ -85,7 +85,7 @@ impl GitHub {
         if repo.split('/').filter(|s| !s.is_empty()).count() != 2 {
             return Err(setup(format!("`{repo}` is not an owner/name repository")));
         }
-        let http = crate::ledger::client::http_builder()
+        let http = crate::net::http_builder()
             .timeout(retry.timeout)
             .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -72,7 +72,7 @@ impl GitLab {
         let setup = |reason: String| ForgeError::Setup { forge: FORGE, reason };
         let base = Url::parse(&format!("{}/", api_url.trim_end_matches('/')))
             .map_err(|e| setup(format!("the API URL `{api_url}` is not a URL: {e}")))?;
-        let http = crate::ledger::client::http_builder()
+        let http = crate::net::http_builder()
             .timeout(retry.timeout)
             .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -21,6 +21,7 @@ use super::model::{
 };
 use super::spool::{Spool, SpoolError, SpoolItem};
 use crate::gate::model::{GateReport, Level};
+use crate::net::http_builder;
 use crate::provenance::model::{CommitProvenance, Correction, Trace};
 
 /// The environment variable holding the bearer token.
@@ -56,14 +57,6 @@ impl ClientError {
             _ => false,
         }
     }
-}
-
-/// A reqwest builder whose TLS is rustls on aws-lc-rs with the system's roots. Every HTTP client of
-/// the process (ledger, GitHub, GitLab) starts here; aws-lc-rs is also installed as the process-wide
-/// rustls default so no other provider is ever picked implicitly.
-pub fn http_builder() -> reqwest::ClientBuilder {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    reqwest::Client::builder()
 }
 
 /// Retry schedule for one request.

@@ -124,7 +124,7 @@ impl Harness {
         });
         Harness {
             base,
-            http: aigate::ledger::client::http_builder().build().unwrap(),
+            http: aigate::net::http_builder().build().unwrap(),
             tokens,
             store,
             backend,
