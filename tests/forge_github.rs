@@ -26,9 +26,13 @@ fn github(server: &MockServer, attempts: u32) -> GitHub {
 }
 
 fn pr_context(server: &MockServer) -> Context {
+    pr_context_at(&server.uri())
+}
+
+fn pr_context_at(api_url: &str) -> Context {
     let mut ctx: Context = serde_json::from_value(json!({
         "forge": "github", "event": "pull_request", "repo": REPO, "base": null, "head": SHA, "pr": 42,
-        "api_url": server.uri(), "git_ref": "refs/pull/42/head",
+        "api_url": api_url, "git_ref": "refs/pull/42/head",
         "run_url": "https://github.com/octo-org/widgets/actions/runs/1", "sources": [],
     }))
     .unwrap();
@@ -553,4 +557,32 @@ async fn enterprise_server_api_urls_keep_their_path() {
         lines(&seen(&server).await),
         ["POST /api/v3/repos/octo-org/widgets/check-runs"]
     );
+}
+
+#[tokio::test]
+async fn an_unreachable_forge_is_given_up_on_once_not_per_call() {
+    // A port nothing listens on: connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut ctx = pr_context_at(&format!("http://127.0.0.1:{port}"));
+    ctx.pr = Some(42);
+    let env = |name: &str| (name == "GITHUB_TOKEN").then(|| "t".to_owned());
+    let options = PublishOptions {
+        commit_status: true,
+        retry: RetryPolicy::quick(2),
+        ..Default::default()
+    };
+    let mut p = Publisher::plan(&ctx, SHA, env, options).unwrap();
+    p.start().await;
+    p.finish(&blocked_report(1)).await;
+    assert_eq!(p.log.len(), 1, "{:?}", p.log);
+    let line = &p.log[0].line;
+    assert!(
+        line.contains("cannot reach GitHub") && line.contains("after 2 attempt(s)"),
+        "{line}"
+    );
+    assert!(line.contains("nothing more is posted"), "{line}");
 }

@@ -74,6 +74,7 @@ impl GitLab {
             .map_err(|e| setup(format!("the API URL `{api_url}` is not a URL: {e}")))?;
         let http = crate::net::http_builder()
             .timeout(retry.timeout)
+            .connect_timeout(retry.timeout.min(std::time::Duration::from_secs(10)))
             .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| setup(e.to_string()))?;

@@ -70,7 +70,8 @@ pub struct Publisher {
     options: PublishOptions,
     sha: String,
     check_run: Option<u64>,
-    /// Set by the first permission failure: the token cannot write here, so nothing more is tried.
+    /// Set by the first permission failure (the token cannot write here) or unreachable forge: nothing
+    /// more is tried.
     denied: Option<String>,
     /// Check runs need a GitHub App token; with a personal token the commit status stands in.
     status_instead: bool,
@@ -424,6 +425,10 @@ impl Publisher {
                 }
             };
             line = format!("{line}; {hint}");
+            self.denied = Some(line.clone());
+        } else if matches!(e, ForgeError::Unreachable { .. }) {
+            // Every further call would wait out the same retries: a forge outage must not hold the job.
+            line = format!("{line}; nothing more is posted in this run, the verdict stands");
             self.denied = Some(line.clone());
         }
         self.log.push(Posted { ok: false, line });
