@@ -29,26 +29,27 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
+// Paragraphs are single lines so clap wraps them to the terminal; example lines stay short.
 #[command(after_help = "Examples:\n  \
-  aigate check                                   # this branch against the default branch (CI: the PR/MR)\n  \
-  aigate check --explain-context                 # the range and forge a run would use, and why\n  \
+  aigate check                          # this branch vs the default branch (CI: the PR/MR)\n  \
+  aigate check --explain-context        # the range, forge and posts a run would use, and why\n  \
   aigate check --base origin/main --sarif aigate.sarif\n  \
   aigate check --policy /etc/aigate/org-policy --format markdown > summary.md\n  \
   aigate check --scope changed-lines --codequality gl-code-quality.json\n\n\
-Policy: the built-in packs (unless the org policy says `builtin: false`), the org policy from --policy or\n\
-AIGATE_POLICY (rule directories with an optional policy.yaml and signatures.yaml, or bundle files), then the\n\
-repository's .aigate.yml at --head, which may add and tighten but never weaken (that blocks as\n\
-aigate/policy-weakening).\n\
-Scope (default ai-lines): findings on lines AI commits of the change wrote block; findings on other\n\
-changed lines warn; unchanged code is not reported.\n\
-CI: when GITHUB_ACTIONS or GITLAB_CI is true, base, head and PR/MR come from the environment\n\
-(GitHub's event payload for pull_request, pull_request_target, merge_group and push; GitLab's\n\
-CI_MERGE_REQUEST_* and CI_COMMIT_* variables); --base/--head always win. In GitHub Actions the\n\
-default --format is github, the Markdown summary is appended to GITHUB_STEP_SUMMARY, and\n\
-verdict, findings, blocking, sarif and reason are written to GITHUB_OUTPUT.\n\
-Forge: with a token (AIGATE_GITHUB_TOKEN or GITHUB_TOKEN; AIGATE_GITLAB_TOKEN) a PR/MR run posts a check run\n\
-named `aigate` with annotations (GitHub) or a commit status (GitLab), and one summary comment or note updated\n\
-in place. Posting never changes the verdict; a read-only token (fork PRs) is logged and skipped.\n\
+Policy: the built-in packs (unless the org policy says `builtin: false`), the org policy from --policy or \
+AIGATE_POLICY (rule directories with an optional policy.yaml and signatures.yaml, or bundle files), then the \
+repository's .aigate.yml at --head, which may add and tighten but never weaken (that blocks as \
+aigate/policy-weakening).\n\n\
+Scope (default ai-lines): findings on lines AI commits of the change wrote block; findings on other changed \
+lines warn; unchanged code is not reported.\n\n\
+CI: when GITHUB_ACTIONS or GITLAB_CI is true, base, head and PR/MR come from the environment (GitHub's event \
+payload for pull_request, pull_request_target, merge_group and push; GitLab's CI_MERGE_REQUEST_* and \
+CI_COMMIT_* variables); --base/--head always win. In GitHub Actions the default --format is github, the \
+Markdown summary is appended to GITHUB_STEP_SUMMARY, and verdict, findings, blocking, sarif and reason are \
+written to GITHUB_OUTPUT.\n\n\
+Forge: with a token (AIGATE_GITHUB_TOKEN or GITHUB_TOKEN; AIGATE_GITLAB_TOKEN) a run posts a check run named \
+`aigate` with annotations (GitHub) or a commit status (GitLab), and on a PR/MR one summary comment or note \
+updated in place. Posting never changes the verdict; a read-only token (fork PRs) is logged and skipped.\n\n\
 Exit codes: 0 pass, 1 blocked, 2 could not decide. --fail-open turns 2 into 0, loudly.")]
 pub struct Args {
     #[command(flatten)]
