@@ -75,6 +75,8 @@ pub struct Publisher {
     denied: Option<String>,
     /// Check runs need a GitHub App token; with a personal token the commit status stands in.
     status_instead: bool,
+    /// The check run was completed with the findings as its annotations.
+    annotated: bool,
     pub log: Vec<Posted>,
 }
 
@@ -196,6 +198,7 @@ impl Publisher {
             check_run: None,
             denied: None,
             status_instead: false,
+            annotated: false,
             log: Vec::new(),
         })
     }
@@ -257,7 +260,7 @@ impl Publisher {
 
     /// Whether the findings reached the forge as annotations (else the caller prints workflow commands).
     pub fn annotated(&self) -> bool {
-        self.log.iter().any(|p| p.ok && p.line.contains("check run"))
+        self.annotated
     }
 
     async fn finish_github(&mut self, report: &GateReport) {
@@ -277,6 +280,7 @@ impl Publisher {
                 Ok(id) => gh.finish_check_run(id, &run).await.map(|requests| (id, requests)),
                 Err(e) => Err(e),
             };
+            self.annotated = done.is_ok();
             match done {
                 Ok((id, requests)) => self.ok(format!(
                     "GitHub: check run `{name}` ({id}) completed: {} with {} annotation(s) in {requests} update(s)",
