@@ -394,3 +394,32 @@ fn context_serialises_as_plain_json() {
     let back: Context = serde_json::from_value(value).unwrap();
     assert_eq!(back, ctx);
 }
+
+#[test]
+fn gitlab_pipeline_id_and_job_url_are_read_and_a_bad_id_is_only_noted() {
+    let mut env = HashMap::new();
+    for (k, v) in [
+        ("GITLAB_CI", "true"),
+        ("CI_PROJECT_PATH", "group/project"),
+        ("CI_COMMIT_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("CI_COMMIT_REF_NAME", "feature"),
+        ("CI_JOB_URL", "https://gitlab.example.com/group/project/-/jobs/9"),
+        ("CI_PIPELINE_ID", "1234"),
+    ] {
+        env.insert(k.to_owned(), v.to_owned());
+    }
+    let ctx = detected(&env);
+    assert_eq!(ctx.pipeline_id, Some(1234));
+    assert_eq!(ctx.git_ref.as_deref(), Some("feature"));
+    assert_eq!(
+        ctx.run_url.as_deref(),
+        Some("https://gitlab.example.com/group/project/-/jobs/9")
+    );
+    env.insert("CI_PIPELINE_ID".into(), "12ab".into());
+    let ctx = detected(&env);
+    assert_eq!(ctx.pipeline_id, None);
+    assert_eq!(
+        ctx.source("pipeline_id"),
+        Some("unset: CI_PIPELINE_ID `12ab` is not a number")
+    );
+}

@@ -260,13 +260,15 @@ fn gitlab(var: &Var) -> Result<Context, ContextError> {
     ctx.set_env(var, Field::Head, "CI_COMMIT_SHA");
     ctx.set_env(var, Field::Ref, "CI_COMMIT_REF_NAME");
     ctx.set_env(var, Field::RunUrl, "CI_JOB_URL");
+    // Only where a status shows: a bad value is noted, not a reason to leave the change undecided.
     if let Some(id) = var("CI_PIPELINE_ID") {
-        let id = id.trim().parse::<u64>().map_err(|_| ContextError::NotANumber {
-            var: "CI_PIPELINE_ID",
-            value: id.clone(),
-        })?;
-        ctx.pipeline_id = Some(id);
-        ctx.record("pipeline_id", "env CI_PIPELINE_ID");
+        match id.trim().parse::<u64>() {
+            Ok(n) => {
+                ctx.pipeline_id = Some(n);
+                ctx.record("pipeline_id", "env CI_PIPELINE_ID");
+            }
+            Err(_) => ctx.record("pipeline_id", &format!("unset: CI_PIPELINE_ID `{id}` is not a number")),
+        }
     }
     if !ctx.set_env(var, Field::Event, "CI_MERGE_REQUEST_EVENT_TYPE") {
         ctx.set_env(var, Field::Event, "CI_PIPELINE_SOURCE");
