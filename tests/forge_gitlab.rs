@@ -274,3 +274,32 @@ async fn the_note_is_found_on_a_later_page() {
     );
     assert_eq!(seen[0].query, "per_page=100&page=1");
 }
+
+#[tokio::test]
+async fn an_unreachable_instance_is_reported_once_with_its_attempts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gl = GitLab::new(
+        &format!("http://127.0.0.1:{port}/api/v4"),
+        "t",
+        "42",
+        RetryPolicy::quick(2),
+    )
+    .unwrap();
+    let err = gl
+        .set_status(SHA, "aigate", StatusState::Running, "x", None, None)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("cannot reach GitLab (POST projects/42/statuses/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("after 2 attempt(s)") && !text.contains("attempts)"),
+        "{text}"
+    );
+}

@@ -271,7 +271,8 @@ impl AsyncClient for GitLab {
                 tokio::time::sleep(wait).await;
             }
         }
-        Err(client_error(format!("{last} (after {attempts} attempts)")))
+        // The attempts are counted by the caller's error (ForgeError::Unreachable).
+        Err(client_error(last))
     }
 }
 
