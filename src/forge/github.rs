@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::error::ForgeError;
-use super::retry::{Decision, RetryPolicy, decide};
+use super::retry::{CONNECT_TIMEOUT, Decision, RetryPolicy, decide};
 use crate::report::checkrun::{ANNOTATIONS_PER_REQUEST, CheckRunReport};
 use crate::report::markdown::MARKER;
 
@@ -85,12 +85,7 @@ impl GitHub {
         if repo.split('/').filter(|s| !s.is_empty()).count() != 2 {
             return Err(setup(format!("`{repo}` is not an owner/name repository")));
         }
-        let http = crate::net::http_builder()
-            .timeout(retry.timeout)
-            .connect_timeout(retry.timeout.min(std::time::Duration::from_secs(10)))
-            .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| setup(e.to_string()))?;
+        let http = crate::net::client(retry.timeout, CONNECT_TIMEOUT).map_err(|e| setup(e.to_string()))?;
         let octo = Octocrab::builder()
             .base_uri(api_url.trim_end_matches('/'))
             .map_err(|e| setup(format!("the API URL `{api_url}` is not a URL: {e}")))?

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::error::ForgeError;
-use super::retry::{Decision, RetryPolicy, decide};
+use super::retry::{CONNECT_TIMEOUT, Decision, RetryPolicy, decide};
 use crate::report::markdown::MARKER;
 
 const FORGE: &str = "GitLab";
@@ -72,12 +72,7 @@ impl GitLab {
         let setup = |reason: String| ForgeError::Setup { forge: FORGE, reason };
         let base = Url::parse(&format!("{}/", api_url.trim_end_matches('/')))
             .map_err(|e| setup(format!("the API URL `{api_url}` is not a URL: {e}")))?;
-        let http = crate::net::http_builder()
-            .timeout(retry.timeout)
-            .connect_timeout(retry.timeout.min(std::time::Duration::from_secs(10)))
-            .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| setup(e.to_string()))?;
+        let http = crate::net::client(retry.timeout, CONNECT_TIMEOUT).map_err(|e| setup(e.to_string()))?;
         Ok(GitLab {
             http,
             base,

@@ -7,6 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, StatusCode};
 
+/// How long connecting to a forge may take before the attempt counts as failed.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Requests in all, the first included.

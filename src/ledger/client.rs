@@ -21,7 +21,6 @@ use super::model::{
 };
 use super::spool::{Spool, SpoolError, SpoolItem};
 use crate::gate::model::{GateReport, Level};
-use crate::net::http_builder;
 use crate::provenance::model::{CommitProvenance, Correction, Trace};
 
 /// The environment variable holding the bearer token.
@@ -92,12 +91,8 @@ impl LedgerClient {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(ClientError::BadUrl(base_url.to_string()));
         }
-        let http = http_builder()
-            .timeout(retry.timeout)
-            .connect_timeout(retry.timeout.min(Duration::from_secs(5)))
-            .user_agent(concat!("aigate/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError::Setup(e.to_string()))?;
+        let http =
+            crate::net::client(retry.timeout, Duration::from_secs(5)).map_err(|e| ClientError::Setup(e.to_string()))?;
         Ok(LedgerClient {
             http,
             base,
