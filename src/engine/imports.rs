@@ -109,10 +109,7 @@ impl ImportsSpec {
     }
 
     fn compiled(&self) -> Result<&Compiled, String> {
-        self.compiled
-            .get_or_init(|| self.compile())
-            .as_ref()
-            .map_err(Clone::clone)
+        self.compiled.get_or_compile(|| self.compile())
     }
 
     fn compile(&self) -> Result<Compiled, String> {

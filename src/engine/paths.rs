@@ -75,10 +75,7 @@ impl PathsSpec {
     }
 
     fn globs(&self) -> Result<&GlobSet, String> {
-        self.compiled
-            .get_or_init(|| self.compile())
-            .as_ref()
-            .map_err(Clone::clone)
+        self.compiled.get_or_compile(|| self.compile())
     }
 
     fn compile(&self) -> Result<GlobSet, String> {

@@ -79,10 +79,7 @@ impl RustSpec {
             Check::PanicInLibrary { exclude, .. } => exclude.as_slice(),
             _ => &[],
         };
-        self.compiled
-            .get_or_init(|| panics::compile_exclude(extra))
-            .as_ref()
-            .map_err(Clone::clone)
+        self.compiled.get_or_compile(|| panics::compile_exclude(extra))
     }
 }
 

@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 
 pub(crate) struct Cached<T>(OnceLock<T>);
 
-impl<T> Cached<T> {
-    pub(crate) fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
-        self.0.get_or_init(init)
+impl<T> Cached<Result<T, String>> {
+    /// The compiled form, compiling it on first use; a compile error is kept and returned each time.
+    pub(crate) fn get_or_compile(&self, compile: impl FnOnce() -> Result<T, String>) -> Result<&T, String> {
+        self.0.get_or_init(compile).as_ref().map_err(Clone::clone)
     }
 }
 
